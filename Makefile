@@ -1,0 +1,98 @@
+# contrast: build, test, benchmark and run. `make help` lists the targets.
+# Library build/libcontrast.a from core/ nn/ losses/ data/; the CLI build/contrast from apps/contrast/;
+# walkthroughs build/walkthroughs/*; the doctest suite build/tests; benchmarks build/bench/*.
+
+CXX      ?= g++
+ARCH     ?= -march=native
+CXXFLAGS ?= -O3 $(ARCH)
+CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -I. -MMD -MP
+LDLIBS   += -fopenmp -lopenblas -lstb -lz -lpthread
+BUILD    ?= build
+MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
+PACKAGES := g++ make libopenblas-dev doctest-dev libstb-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+
+LIB_SRCS   := $(wildcard core/*.cpp nn/*.cpp losses/*.cpp data/*.cpp)
+CLI_SRCS   := $(wildcard apps/contrast/*.cpp)
+WALK_SRCS  := $(wildcard apps/walkthroughs/*.cpp)
+TEST_SRCS  := $(wildcard tests/*.cpp)
+BENCH_SRCS := $(wildcard bench/*.cpp)
+
+obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
+LIB    := $(BUILD)/libcontrast.a
+CLI    := $(if $(CLI_SRCS),$(BUILD)/contrast)
+WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS))
+TESTS  := $(BUILD)/tests
+BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all test bench debug deps data run help clean check-deps
+all: check-deps $(LIB) $(CLI) $(WALKS) $(TESTS)
+
+# ---- dependency detection: say what is missing and which package brings it
+HASH := \#
+HAVE = $(shell printf '$(HASH)include <$(1)>\nint main(){}\n' | $(CXX) -fopenmp -x c++ - $(or $(2),-fsyntax-only) -o /dev/null 2>/dev/null && echo yes)
+check-deps:
+	@$(if $(call HAVE,omp.h),echo "OpenMP: found (g++ -fopenmp)",echo "error: OpenMP not found: install g++ (make deps)"; exit 1)
+	@$(if $(call HAVE,cblas.h,-lopenblas),echo "OpenBLAS: found",echo "error: OpenBLAS not found: install libopenblas-dev (make deps)"; exit 1)
+	@$(if $(call HAVE,doctest/doctest.h),true,echo "error: doctest not found: install doctest-dev (make deps)"; exit 1)
+	@$(if $(call HAVE,stb/stb_image.h),true,echo "error: stb not found: install libstb-dev (make deps)"; exit 1)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/contrast: $(call obj,$(CLI_SRCS)) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+$(TESTS): $(call obj,$(TEST_SRCS)) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+# Runs the whole doctest suite; the last line is the "N passed, N failed" summary.
+test: check-deps $(TESTS) $(CLI)
+	@$(TESTS) $(TEST_ARGS) | tee $(BUILD)/test.log; status=$${PIPESTATUS[0]}; \
+	  sed -n 's/^\[doctest\] test cases: *\([0-9]*\) *| *\([0-9]*\) passed *| *\([0-9]*\) failed.*/tests: \2 passed, \3 failed/p' $(BUILD)/test.log; \
+	  exit $$status
+SHELL := /bin/bash
+
+bench: check-deps $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# ASan + UBSan build of the suite in build-debug/, then run it.
+debug:
+	@$(MAKE) BUILD=build-debug CXXFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDLIBS="-fopenmp -lopenblas -lstb -lz -lpthread -fsanitize=address,undefined" build-debug/tests
+	ASAN_OPTIONS=detect_leaks=1 ./build-debug/tests $(TEST_ARGS)
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES); \
+	else echo "run as root: sudo apt-get install -y $(PACKAGES)"; fi
+
+data:
+	@scripts/get_data.sh $(DATA_ARGS)
+
+clean:
+	rm -rf $(BUILD) build-debug
+
+help:
+	@echo "make            build the library, the contrast CLI, the walkthroughs and the tests"
+	@echo "make deps       install the Debian packages (apt-get as root, else prints the command)"
+	@echo "make test       build and run the doctest suite (TEST_ARGS='-tc=*nt_xent*' picks tests)"
+	@echo "make run        the main job: Siamese 2-D embedding on the embedded MNIST sample"
+	@echo "make bench      benchmarks: conv/sgemm GFLOP/s, bandwidth, memory, training steps"
+	@echo "make debug      the test suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make data       fetch or unpack MNIST / CIFAR-10 into ./data (DATA_ARGS='--from ../shared/data')"
+	@echo "make clean      remove build/ and build-debug/"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

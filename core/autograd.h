@@ -1,0 +1,58 @@
+// Reverse-mode autograd, define-by-run as in PyTorch: an op computes its output at once and, when
+// grad mode is on and an input requires a gradient, records a Node holding its inputs and a
+// backward lambda. Tensor::backward() sorts the graph, runs the nodes in reverse, accumulates into
+// the leaves' .grad and frees the graph. Ops use record(); see core/ops_*.cpp.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace ct {
+
+// The gradient buffers of a node's inputs, handed to its backward lambda.
+class Grads {
+public:
+    explicit Grads(std::vector<Tensor>& inputs) : inputs_(inputs) {}
+    // Buffer to accumulate (+=) the gradient of input i into, zero-initialised on first use;
+    // nullptr when input i needs no gradient, so backward skips that work.
+    float* get(size_t i);
+private:
+    std::vector<Tensor>& inputs_;
+};
+
+// dy: the gradient of the node's output (same shape as the output, contiguous).
+using BackwardFn = std::function<void(const float* dy, Grads& grads)>;
+
+struct Node {
+    std::string name;
+    std::vector<Tensor> inputs;
+    BackwardFn backward;
+    Shape out_shape;
+};
+
+// Attach a node to `out` when grad mode is on and some input requires a gradient, and return out.
+// The lambda must not capture `out` itself (the output owns the node: a cycle would leak);
+// capture out.detach() when backward needs the output's values.
+Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+
+bool grad_enabled();
+void set_grad_enabled(bool on);
+
+// Evaluation and optimizer steps: no graph is recorded while a guard lives (per thread).
+class NoGradGuard {
+public:
+    NoGradGuard() : previous_(grad_enabled()) { set_grad_enabled(false); }
+    ~NoGradGuard() { set_grad_enabled(previous_); }
+    NoGradGuard(const NoGradGuard&) = delete;
+    NoGradGuard& operator=(const NoGradGuard&) = delete;
+private:
+    bool previous_;
+};
+
+// The graph that produced t in Graphviz DOT: one box per op (name, output shape), one ellipse per
+// leaf. `dot -Tpng` draws it.
+std::string to_dot(const Tensor& t);
+
+}  // namespace ct

@@ -1,0 +1,148 @@
+// conv2d as im2col + one sgemm per chunk of images. The batch is cut into chunks so the column
+// buffer stays ~16 MB (cache-friendly, and memory does not grow with the batch); im2col, col2im
+// and the layout copies run on OpenMP, the GEMMs on OpenBLAS's own threads (never nested).
+// Backward recomputes the columns instead of keeping them: im2col is cheap next to the GEMMs and
+// keeping them would cost K*K times the input's memory per layer.
+#include <algorithm>
+#include <cstring>
+
+#include "core/blas.h"
+#include "core/ops.h"
+#include "core/parallel.h"
+
+namespace ct {
+namespace {
+
+struct ConvGeometry {
+    int64_t N, C, H, W, OUT, KH, KW, stride, pad, HO, WO;
+    int64_t rows() const { return C * KH * KW; }   // the GEMM's inner dimension
+    int64_t pixels() const { return HO * WO; }
+};
+
+constexpr int64_t kColumnBudget = 4 << 20;   // floats in one chunk's column buffer
+
+int64_t chunk_images(const ConvGeometry& g) {
+    return std::clamp<int64_t>(kColumnBudget / std::max<int64_t>(g.rows() * g.pixels(), 1), 1, g.N);
+}
+
+// cols[r, j*P + p] = x[n0+j, c, oh*s - pad + kh, ow*s - pad + kw],  r = (c, kh, kw), p = (oh, ow)
+void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float* cols) {
+    const int64_t P = g.pixels(), R = g.rows();
+    parallel_for(R * nb, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+            const int64_t r = t / nb, j = t % nb;
+            const int64_t c = r / (g.KH * g.KW), kh = r / g.KW % g.KH, kw = r % g.KW;
+            const float* plane = x + ((n0 + j) * g.C + c) * g.H * g.W;
+            float* dst = cols + r * nb * P + j * P;
+            for (int64_t oh = 0; oh < g.HO; ++oh) {
+                const int64_t ih = oh * g.stride - g.pad + kh;
+                float* out = dst + oh * g.WO;
+                if (ih < 0 || ih >= g.H) { std::fill(out, out + g.WO, 0.f); continue; }
+                const float* row = plane + ih * g.W;
+                for (int64_t ow = 0; ow < g.WO; ++ow) {
+                    const int64_t iw = ow * g.stride - g.pad + kw;
+                    out[ow] = iw >= 0 && iw < g.W ? row[iw] : 0.f;
+                }
+            }
+        }
+    }, g.pixels());
+}
+
+// The adjoint of im2col: dx[n0+j, c, ih, iw] += dcols[r, j*P + p]. Parallel over (image, channel):
+// each task owns one input plane, so no two threads add into the same element.
+void col2im(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, float* dx) {
+    const int64_t P = g.pixels();
+    parallel_for(nb * g.C, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+            const int64_t j = t / g.C, c = t % g.C;
+            float* plane = dx + ((n0 + j) * g.C + c) * g.H * g.W;
+            for (int64_t kh = 0; kh < g.KH; ++kh)
+                for (int64_t kw = 0; kw < g.KW; ++kw) {
+                    const int64_t r = (c * g.KH + kh) * g.KW + kw;
+                    const float* src = dcols + r * nb * P + j * P;
+                    for (int64_t oh = 0; oh < g.HO; ++oh) {
+                        const int64_t ih = oh * g.stride - g.pad + kh;
+                        if (ih < 0 || ih >= g.H) continue;
+                        float* row = plane + ih * g.W;
+                        for (int64_t ow = 0; ow < g.WO; ++ow) {
+                            const int64_t iw = ow * g.stride - g.pad + kw;
+                            if (iw >= 0 && iw < g.W) row[iw] += src[oh * g.WO + ow];
+                        }
+                    }
+                }
+        }
+    }, g.KH * g.KW * g.pixels());
+}
+
+}  // namespace
+
+// x:(N,C,H,W) w:(OUT,C,KH,KW) b:(OUT) -> y:(N,OUT,HO,WO)
+// Per chunk of nb images: Y(OUT, nb*P) = W(OUT, R) @ cols(R, nb*P), then y[n,o,p] = Y[o, j*P+p] + b[o].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride, int64_t padding) {
+    CT_CHECK(x.defined() && w.defined() && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1),
+             "conv2d: x " << (x.defined() ? x.shape() : Shape{}) << " and w "
+                          << (w.defined() ? w.shape() : Shape{}) << " must be (N,C,H,W) and (OUT,C,KH,KW)");
+    CT_CHECK(stride >= 1 && padding >= 0, "conv2d: stride " << stride << " and padding " << padding
+                                                            << " must be >= 1 and >= 0");
+    ConvGeometry g{x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), w.size(2), w.size(3),
+                   stride, padding, 0, 0};
+    g.HO = (g.H + 2 * padding - g.KH) / stride + 1;
+    g.WO = (g.W + 2 * padding - g.KW) / stride + 1;
+    CT_CHECK(g.H + 2 * padding >= g.KH && g.W + 2 * padding >= g.KW,
+             "conv2d: kernel " << g.KH << "x" << g.KW << " larger than the padded input " << x.shape());
+    CT_CHECK(!b.defined() || b.shape() == Shape{g.OUT},
+             "conv2d: bias " << b.shape() << " must be (" << g.OUT << ")");
+    const int64_t P = g.pixels(), R = g.rows(), NB = chunk_images(g);
+    Tensor y = Tensor::empty({g.N, g.OUT, g.HO, g.WO});
+    Tensor cols = Tensor::empty({R, NB * P}), prod = Tensor::empty({g.OUT, NB * P});
+    for (int64_t n0 = 0; n0 < g.N; n0 += NB) {
+        const int64_t nb = std::min(NB, g.N - n0);
+        im2col(g, x.data(), n0, nb, cols.data());
+        gemm(NoTrans, NoTrans, g.OUT, nb * P, R, w.data(), cols.data(), 0.f, prod.data());
+        const float *pp = prod.data(), *pb = b.defined() ? b.data() : nullptr;
+        float* py = y.data();
+        parallel_for(nb * g.OUT, [&](int64_t s, int64_t e) {
+            for (int64_t t = s; t < e; ++t) {
+                const int64_t j = t / g.OUT, o = t % g.OUT;
+                const float bias = pb ? pb[o] : 0.f;
+                const float* src = pp + o * nb * P + j * P;
+                float* dst = py + ((n0 + j) * g.OUT + o) * P;
+                for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bias;
+            }
+        }, P);
+    }
+    return record("conv2d", y, {x, w, b}, [x, w, g, NB](const float* dy, Grads& grads) {
+        float *dx = grads.get(0), *dw = grads.get(1), *db = grads.get(2);
+        const int64_t P = g.pixels(), R = g.rows();
+        if (db)   // db[o] += sum_{n,p} dy[n,o,p]
+            for (int64_t n = 0; n < g.N; ++n)
+                for (int64_t o = 0; o < g.OUT; ++o) {
+                    const float* src = dy + (n * g.OUT + o) * P;
+                    double acc = 0;
+                    for (int64_t p = 0; p < P; ++p) acc += src[p];
+                    db[o] += float(acc);
+                }
+        if (!dx && !dw) return;
+        Tensor cols = Tensor::empty({R, NB * P}), dprod = Tensor::empty({g.OUT, NB * P});
+        for (int64_t n0 = 0; n0 < g.N; n0 += NB) {
+            const int64_t nb = std::min(NB, g.N - n0);
+            float* pd = dprod.data();
+            parallel_for(nb * g.OUT, [&](int64_t s, int64_t e) {   // dY[o, j*P+p] = dy[n0+j, o, p]
+                for (int64_t t = s; t < e; ++t) {
+                    const int64_t j = t / g.OUT, o = t % g.OUT;
+                    std::memcpy(pd + o * nb * P + j * P, dy + ((n0 + j) * g.OUT + o) * P, size_t(P) * sizeof(float));
+                }
+            }, P);
+            if (dw) {
+                im2col(g, x.data(), n0, nb, cols.data());
+                gemm(NoTrans, Trans, g.OUT, R, nb * P, pd, cols.data(), 1.f, dw);   // dW += dY cols^T
+            }
+            if (dx) {
+                gemm(Trans, NoTrans, R, nb * P, g.OUT, w.data(), pd, 0.f, cols.data());  // dcols = W^T dY
+                col2im(g, cols.data(), n0, nb, dx);                                     // dx += fold(dcols)
+            }
+        }
+    });
+}
+
+}  // namespace ct

@@ -1,0 +1,124 @@
+// Pooling over (N,C,H,W) planes, parallel over planes. max_pool2d keeps the argmax of each window
+// for backward (cheaper than recomputing it, and exact under ties: the first maximum wins).
+#include <limits>
+
+#include "core/ops.h"
+#include "core/parallel.h"
+
+namespace ct {
+namespace {
+
+struct PoolGeometry {
+    int64_t planes, H, W, k, stride, pad, HO, WO;
+};
+
+PoolGeometry pool_geometry(const char* op, const Tensor& x, int64_t k, int64_t stride, int64_t pad) {
+    CT_CHECK(x.defined() && x.dim() == 4, op << ": x must be (N,C,H,W), got "
+                                             << (x.defined() ? x.shape() : Shape{}));
+    if (stride == 0) stride = k;
+    CT_CHECK(k >= 1 && stride >= 1 && pad >= 0 && pad * 2 <= k,
+             op << ": kernel " << k << ", stride " << stride << ", padding " << pad
+                << " invalid (padding at most half the kernel)");
+    const int64_t H = x.size(2), W = x.size(3);
+    CT_CHECK(H + 2 * pad >= k && W + 2 * pad >= k,
+             op << ": kernel " << k << " larger than the input " << x.shape());
+    return {x.size(0) * x.size(1), H, W, k, stride, pad, (H + 2 * pad - k) / stride + 1,
+            (W + 2 * pad - k) / stride + 1};
+}
+
+}  // namespace
+
+// y[n,c,oh,ow] = max over the k x k window.   dx[argmax] += dy
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
+    const PoolGeometry g = pool_geometry("max_pool2d", x, kernel, stride, padding);
+    Tensor y = Tensor::empty({x.size(0), x.size(1), g.HO, g.WO});
+    std::vector<int32_t> argmax(size_t(y.numel()));   // index within the input plane
+    const float* px = x.data();
+    float* py = y.data();
+    int32_t* pa = argmax.data();
+    parallel_for(g.planes, [&](int64_t b, int64_t e) {
+        for (int64_t pl = b; pl < e; ++pl) {
+            const float* in = px + pl * g.H * g.W;
+            for (int64_t oh = 0; oh < g.HO; ++oh)
+                for (int64_t ow = 0; ow < g.WO; ++ow) {
+                    float best = -std::numeric_limits<float>::infinity();
+                    int32_t at = -1;
+                    for (int64_t i = 0; i < g.k; ++i) {
+                        const int64_t ih = oh * g.stride - g.pad + i;
+                        if (ih < 0 || ih >= g.H) continue;
+                        for (int64_t j = 0; j < g.k; ++j) {
+                            const int64_t iw = ow * g.stride - g.pad + j;
+                            if (iw < 0 || iw >= g.W) continue;
+                            const float v = in[ih * g.W + iw];
+                            if (v > best || at < 0) { best = v; at = int32_t(ih * g.W + iw); }
+                        }
+                    }
+                    const int64_t o = (pl * g.HO + oh) * g.WO + ow;
+                    py[o] = best;
+                    pa[o] = at;
+                }
+        }
+    }, g.HO * g.WO * g.k * g.k);
+    return record("max_pool2d", y, {x}, [g, argmax = std::move(argmax)](const float* dy, Grads& grads) {
+        float* dx = grads.get(0);
+        if (!dx) return;
+        const int32_t* pa = argmax.data();
+        parallel_for(g.planes, [&](int64_t b, int64_t e) {
+            for (int64_t pl = b; pl < e; ++pl)
+                for (int64_t o = pl * g.HO * g.WO; o < (pl + 1) * g.HO * g.WO; ++o)
+                    dx[pl * g.H * g.W + pa[o]] += dy[o];
+        }, g.HO * g.WO);
+    });
+}
+
+// y = mean over the k x k window (no padding).   dx[window] += dy / k^2
+Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride) {
+    const PoolGeometry g = pool_geometry("avg_pool2d", x, kernel, stride, 0);
+    Tensor y = Tensor::empty({x.size(0), x.size(1), g.HO, g.WO});
+    const float* px = x.data();
+    float* py = y.data();
+    const float scale = 1.f / float(g.k * g.k);
+    parallel_for(g.planes, [&](int64_t b, int64_t e) {
+        for (int64_t pl = b; pl < e; ++pl)
+            for (int64_t oh = 0; oh < g.HO; ++oh)
+                for (int64_t ow = 0; ow < g.WO; ++ow) {
+                    float acc = 0;
+                    for (int64_t i = 0; i < g.k; ++i)
+                        for (int64_t j = 0; j < g.k; ++j)
+                            acc += px[pl * g.H * g.W + (oh * g.stride + i) * g.W + ow * g.stride + j];
+                    py[(pl * g.HO + oh) * g.WO + ow] = acc * scale;
+                }
+    }, g.HO * g.WO * g.k * g.k);
+    return record("avg_pool2d", y, {x}, [g, scale](const float* dy, Grads& grads) {
+        float* dx = grads.get(0);
+        if (!dx) return;
+        parallel_for(g.planes, [&](int64_t b, int64_t e) {
+            for (int64_t pl = b; pl < e; ++pl)
+                for (int64_t oh = 0; oh < g.HO; ++oh)
+                    for (int64_t ow = 0; ow < g.WO; ++ow) {
+                        const float d = dy[(pl * g.HO + oh) * g.WO + ow] * scale;
+                        for (int64_t i = 0; i < g.k; ++i)
+                            for (int64_t j = 0; j < g.k; ++j)
+                                dx[pl * g.H * g.W + (oh * g.stride + i) * g.W + ow * g.stride + j] += d;
+                    }
+        }, g.HO * g.WO * g.k * g.k);
+    });
+}
+
+// (N,C,H,W) -> (N,C,S,S) when S divides H and W: an average pool with window H/S.
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_size) {
+    CT_CHECK(x.defined() && x.dim() == 4 && out_size >= 1 && x.size(2) % out_size == 0 &&
+                 x.size(3) % out_size == 0 && x.size(2) == x.size(3),
+             "adaptive_avg_pool2d: needs square (N,C,H,W) with H divisible by " << out_size << ", got "
+                                                                                << (x.defined() ? x.shape() : Shape{}));
+    return avg_pool2d(x, x.size(2) / out_size, x.size(2) / out_size);
+}
+
+// (N,C,H,W) -> (N,C): the mean of each plane.
+Tensor global_avg_pool2d(const Tensor& x) {
+    CT_CHECK(x.defined() && x.dim() == 4, "global_avg_pool2d: x must be (N,C,H,W), got "
+                                              << (x.defined() ? x.shape() : Shape{}));
+    return mean(reshape(x, {x.size(0), x.size(1), x.size(2) * x.size(3)}), 2);
+}
+
+}  // namespace ct
