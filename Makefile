@@ -12,6 +12,7 @@ MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
 PACKAGES := g++ make libopenblas-dev doctest-dev libstb-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
 
 LIB_SRCS   := $(wildcard core/*.cpp nn/*.cpp losses/*.cpp data/*.cpp)
+APPLIB_SRCS := $(wildcard apps/lib/*.cpp)
 CLI_SRCS   := $(wildcard apps/contrast/*.cpp)
 WALK_SRCS  := $(wildcard apps/walkthroughs/*.cpp)
 TEST_SRCS  := $(wildcard tests/*.cpp)
@@ -19,13 +20,14 @@ BENCH_SRCS := $(wildcard bench/*.cpp)
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
 LIB    := $(BUILD)/libcontrast.a
+APPLIB := $(BUILD)/libcontrast_apps.a
 CLI    := $(if $(CLI_SRCS),$(BUILD)/contrast)
 WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS))
 TESTS  := $(BUILD)/tests
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all test bench debug deps data run help clean check-deps
-all: check-deps $(LIB) $(CLI) $(WALKS) $(TESTS)
+all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS)
 
 # ---- dependency detection: say what is missing and which package brings it
 HASH := \#
@@ -44,17 +46,22 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/contrast: $(call obj,$(CLI_SRCS)) $(LIB)
+# apps/lib: evaluation metrics, pictures, .npy, progress bars: shared by the CLI, walkthroughs, tests.
+$(APPLIB): $(call obj,$(APPLIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/contrast: $(call obj,$(CLI_SRCS)) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(LIB)
+$(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-$(TESTS): $(call obj,$(TEST_SRCS)) $(LIB)
+$(TESTS): $(call obj,$(TEST_SRCS)) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
