@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "core/check.h"
+
 namespace ct {
 
 uint64_t splitmix64(uint64_t& x) {
@@ -44,7 +46,8 @@ float Generator::normal(float mean, float stddev) {
 }
 
 int64_t Generator::randint(int64_t n) {
-    // Lemire's rejection keeps the draw unbiased for any n.
+    // Rejecting draws above the last multiple of n keeps the draw unbiased; n <= 0 would divide by 0.
+    CT_CHECK_AS(ValueError, n > 0, "randint: n must be positive, got " << n);
     const uint64_t range = uint64_t(n);
     const uint64_t limit = (~uint64_t(0)) - (~uint64_t(0)) % range;
     uint64_t r;
