@@ -1,0 +1,122 @@
+// Tests of pooling (core/ops_pool.cpp): max_pool2d (with padding, argmax routing), avg_pool2d,
+// adaptive_avg_pool2d and global_avg_pool2d. Hand values, gradient checks on inputs without ties
+// (a tie in a max window is a kink), error texts.
+#include <doctest/doctest.h>
+
+#include "core/gradcheck.h"
+#include "core/ops.h"
+#include "core/random.h"
+
+using namespace ct;
+
+namespace {
+void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
+    const GradcheckResult r = gradcheck(fn, in);
+    INFO(r.message());
+    CHECK(r.ok);
+}
+using V = std::vector<float>;
+// 1x1x4x4 = [[0..3], [4..7], [8..11], [12..15]]
+Tensor grid4() { return reshape(Tensor::arange(16), {1, 1, 4, 4}); }
+// distinct values 0.05 apart, shuffled: no ties in any window
+Tensor distinct(const Shape& s, Generator& g) {
+    std::vector<float> v(size_t(numel_of(s)));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = 0.05f * float(i) - 1.f;
+    for (size_t i = v.size(); i-- > 1;) std::swap(v[i], v[size_t(g.randint(int64_t(i) + 1))]);
+    return Tensor::from_vector(v, s);
+}
+}  // namespace
+
+TEST_CASE("max_pool2d: the largest value of each window") {
+    SUBCASE("forward by hand: 2x2 windows of a 4x4 grid") {
+        // windows {0,1,4,5} {2,3,6,7} {8,9,12,13} {10,11,14,15} -> 5, 7, 13, 15
+        Tensor y = max_pool2d(grid4(), 2);
+        CHECK(y.shape() == Shape{1, 1, 2, 2});
+        CHECK(y.to_vector() == V{5, 7, 13, 15});
+    }
+    SUBCASE("stride 1 overlaps the windows; padding is ignored, not a zero") {
+        CHECK(max_pool2d(grid4(), 3, 1).to_vector() == V{10, 11, 14, 15});
+        // padding 1, kernel 2, stride 2 on -grid: windows {pad, -0}, {-1,-2}, ... ; the pad never wins
+        Tensor neg = -grid4();
+        Tensor y = max_pool2d(neg, 2, 2, 1);
+        CHECK(y.shape() == Shape{1, 1, 3, 3});
+        // row 0 windows: {-0}, {-1,-2}, {-3};  row 1: {-4,-8}, {-5,-6,-9,-10}, {-7,-11}; row 2: {-12}, {-13,-14}, {-15}
+        CHECK(y.to_vector() == V{0, -1, -3, -4, -5, -7, -12, -13, -15});
+    }
+    SUBCASE("backward: the gradient goes to the window's maximum (the first at a tie)") {
+        Tensor x = grid4().clone().requires_grad_();
+        sum(max_pool2d(x, 2)).backward();
+        CHECK(x.grad().to_vector() == V{0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1});
+        Tensor t = Tensor::ones({1, 1, 2, 2}).requires_grad_();   // all equal: the first wins
+        sum(max_pool2d(t, 2)).backward();
+        CHECK(t.grad().to_vector() == V{1, 0, 0, 0});
+    }
+    SUBCASE("gradient checks on distinct values (batch and channels, stride, padding)") {
+        Generator g(80);
+        Tensor x = distinct({2, 2, 5, 6}, g);
+        check_grad([](const std::vector<Tensor>& in) { return max_pool2d(in[0], 2); }, {x});
+        check_grad([](const std::vector<Tensor>& in) { return max_pool2d(in[0], 3, 2, 1); }, {x});
+        check_grad([](const std::vector<Tensor>& in) { return max_pool2d(in[0], 2, 1); }, {distinct({1, 1, 3, 3}, g)});
+    }
+    SUBCASE("errors") {
+        CHECK_THROWS_WITH_AS(max_pool2d(Tensor::ones({4, 4}), 2), doctest::Contains("max_pool2d: x must be (N,C,H,W), got [4, 4]"),
+                             ShapeError);
+        CHECK_THROWS_WITH_AS(max_pool2d(grid4(), 2, 2, 2),
+                             doctest::Contains("max_pool2d: kernel 2, stride 2, padding 2 invalid (padding at most half the kernel)"),
+                             ShapeError);
+        CHECK_THROWS_WITH_AS(max_pool2d(grid4(), 5), doctest::Contains("max_pool2d: kernel 5 larger than the input [1, 1, 4, 4]"),
+                             ShapeError);
+    }
+}
+
+TEST_CASE("avg_pool2d: the mean of each window") {
+    SUBCASE("forward by hand") {
+        // {0,1,4,5} -> 2.5, {2,3,6,7} -> 4.5, {8,9,12,13} -> 10.5, {10,11,14,15} -> 12.5
+        CHECK(avg_pool2d(grid4(), 2).to_vector() == V{2.5f, 4.5f, 10.5f, 12.5f});
+        // kernel 3, stride 1: centre values of each 3x3 window: 5, 6, 9, 10
+        CHECK(avg_pool2d(grid4(), 3, 1).to_vector() == V{5, 6, 9, 10});
+    }
+    SUBCASE("backward spreads dy / k^2 over the window; overlaps add") {
+        Tensor x = grid4().clone().requires_grad_();
+        sum(avg_pool2d(x, 3, 1)).backward();
+        // element (i,j) lies in (#rows of windows covering i) x (#cols covering j) windows, each adds 1/9
+        // rows/cols covered: index 0 -> 1, 1 -> 2, 2 -> 2, 3 -> 1
+        const float c[4] = {1, 2, 2, 1};
+        for (int64_t i = 0; i < 4; ++i)
+            for (int64_t j = 0; j < 4; ++j) CHECK(x.grad().at({0, 0, i, j}) == doctest::Approx(c[i] * c[j] / 9.f));
+    }
+    SUBCASE("gradient checks") {
+        Generator g(81);
+        check_grad([](const std::vector<Tensor>& in) { return avg_pool2d(in[0], 2); }, {Tensor::randn({2, 3, 4, 6}, g)});
+        check_grad([](const std::vector<Tensor>& in) { return avg_pool2d(in[0], 3, 2); }, {Tensor::randn({1, 2, 7, 5}, g)});
+    }
+    CHECK_THROWS_WITH_AS(avg_pool2d(Tensor::ones({1, 1, 2, 2}), 3),
+                         doctest::Contains("avg_pool2d: kernel 3 larger than the input [1, 1, 2, 2]"), ShapeError);
+    CHECK_THROWS_WITH_AS(avg_pool2d(Tensor::ones({1, 2, 2}), 2), doctest::Contains("avg_pool2d: x must be (N,C,H,W)"),
+                         ShapeError);
+}
+
+TEST_CASE("adaptive_avg_pool2d and global_avg_pool2d") {
+    SUBCASE("forward by hand") {
+        // 4x4 -> 2x2: the 2x2 window means of the grid (as avg_pool2d(2)): 2.5, 4.5, 10.5, 12.5
+        CHECK(adaptive_avg_pool2d(grid4(), 2).to_vector() == V{2.5f, 4.5f, 10.5f, 12.5f});
+        CHECK(adaptive_avg_pool2d(grid4(), 1).to_vector() == V{7.5f});   // (0 + 15) / 2
+        // global: one mean per (n, c): channel 0 = 0..15 -> 7.5, channel 1 = 16..31 -> 23.5
+        Tensor x = reshape(Tensor::arange(32), {1, 2, 4, 4});
+        Tensor y = global_avg_pool2d(x);
+        CHECK(y.shape() == Shape{1, 2});
+        CHECK(y.to_vector() == V{7.5f, 23.5f});
+    }
+    SUBCASE("gradient checks") {
+        Generator g(82);
+        check_grad([](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], 2); }, {Tensor::randn({2, 2, 4, 4}, g)});
+        check_grad([](const std::vector<Tensor>& in) { return global_avg_pool2d(in[0]); }, {Tensor::randn({2, 3, 3, 2}, g)});
+    }
+    SUBCASE("errors") {
+        CHECK_THROWS_WITH_AS(adaptive_avg_pool2d(Tensor::ones({1, 1, 5, 5}), 2),
+                             doctest::Contains("adaptive_avg_pool2d: needs square (N,C,H,W) with H divisible by 2, got [1, 1, 5, 5]"),
+                             ShapeError);
+        CHECK_THROWS_WITH_AS(global_avg_pool2d(Tensor::ones({2, 3})),
+                             doctest::Contains("global_avg_pool2d: x must be (N,C,H,W), got [2, 3]"), ShapeError);
+    }
+}
