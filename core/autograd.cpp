@@ -107,7 +107,7 @@ void Tensor::backward() const {
 
 void Tensor::backward(const Tensor& grad_output) const { run_backward(*this, grad_output); }
 
-std::string to_dot(const Tensor& t) {
+std::string to_dot(const Tensor& t, const std::vector<std::pair<std::string, Tensor>>& names) {
     std::ostringstream os;
     os << "digraph autograd {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=11];\n";
     std::unordered_map<const detail::TensorImpl*, int> ids;
@@ -132,9 +132,12 @@ std::string to_dot(const Tensor& t) {
                 os << "  t" << id_of(in.impl()) << " -> t" << id << ";\n";
             }
         } else {
+            std::string label = p->requires_grad ? "leaf" : "constant";
+            for (const auto& [name, tensor] : names)
+                if (tensor.impl() == p) label = name;
             os << "  t" << id << " [shape=ellipse, style=filled, fillcolor=\""
                << (p->requires_grad ? "#fbe3c0" : "#eeeeee") << "\", label=\""
-               << (p->requires_grad ? "leaf" : "constant") << "\\n" << to_string(p->shape)
+               << label << "\\n" << to_string(p->shape)
                << "\"];\n";
         }
     }

@@ -52,7 +52,7 @@ private:
 };
 
 // The graph that produced t in Graphviz DOT: one box per op (name, output shape), one ellipse per
-// leaf. `dot -Tpng` draws it.
-std::string to_dot(const Tensor& t);
+// leaf, labelled with its name when `names` lists it. `dot -Tpng` draws it.
+std::string to_dot(const Tensor& t, const std::vector<std::pair<std::string, Tensor>>& names = {});
 
 }  // namespace ct
