@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/check.h"   // the samplers throw ct::ValueError on impossible requests
+
 namespace ct {
 
 class Sampler {
