@@ -4,22 +4,6 @@
 
 namespace ct {
 
-Tensor matrix_entries(const Tensor& m, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols) {
-    CT_CHECK(m.defined() && m.dim() == 2, "matrix_entries: m must be a matrix, got "
-                                              << (m.defined() ? m.shape() : Shape{}));
-    CT_CHECK(rows.size() == cols.size(),
-             "matrix_entries: " << rows.size() << " row indices but " << cols.size() << " column indices");
-    const int64_t C = m.size(1);
-    std::vector<int64_t> flat(rows.size());
-    for (size_t k = 0; k < rows.size(); ++k) {
-        CT_CHECK(rows[k] >= 0 && rows[k] < m.size(0) && cols[k] >= 0 && cols[k] < C,
-                 "matrix_entries: index (" << rows[k] << ", " << cols[k] << ") out of range for " << m.shape());
-        flat[k] = rows[k] * C + cols[k];
-    }
-    // index_select on the flattened matrix: the backward scatters into just these entries.
-    return index_select(reshape(m, {-1}), 0, flat);
-}
-
 Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& y, const ContrastiveOptions& o) {
     CT_CHECK(x1.defined() && x2.defined() && x1.dim() == 2 && x1.shape() == x2.shape(),
              "contrastive_loss: x1 " << (x1.defined() ? x1.shape() : Shape{}) << " and x2 "

@@ -40,7 +40,4 @@ Tensor contrastive_loss_pml(const Tensor& embeddings, const std::vector<int64_t>
 Tensor contrastive_loss_pml(const Tensor& embeddings, const std::vector<int64_t>& labels,
                             const PmlContrastiveOptions& options = {});
 
-// The entries (rows[k], cols[k]) of a square matrix m:(N,N) as a vector (K), with gradient.
-Tensor matrix_entries(const Tensor& m, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols);
-
 }  // namespace ct

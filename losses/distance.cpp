@@ -16,6 +16,22 @@ void check_paired_args(const char* op, const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
+Tensor matrix_entries(const Tensor& m, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols) {
+    CT_CHECK(m.defined() && m.dim() == 2, "matrix_entries: m must be a matrix, got "
+                                              << (m.defined() ? m.shape() : Shape{}));
+    CT_CHECK(rows.size() == cols.size(),
+             "matrix_entries: " << rows.size() << " row indices but " << cols.size() << " column indices");
+    const int64_t C = m.size(1);
+    std::vector<int64_t> flat(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+        CT_CHECK(rows[k] >= 0 && rows[k] < m.size(0) && cols[k] >= 0 && cols[k] < C,
+                 "matrix_entries: index (" << rows[k] << ", " << cols[k] << ") out of range for " << m.shape());
+        flat[k] = rows[k] * C + cols[k];
+    }
+    // index_select on the flattened matrix: the backward scatters into just these entries.
+    return index_select(reshape(m, {-1}), 0, flat);
+}
+
 Tensor sqrt_zero_safe(const Tensor& squared) {
     // where() sends an exact 0 gradient to the side it did not pick, so the sqrt(1) stand-in at
     // the zeros never reaches `squared`: d/dx sqrt(x) = 1/(2 sqrt x) for x > 0, and 0 at x = 0.

@@ -4,6 +4,7 @@
 // every loss in losses/ take a Distance; the GEMM itself is core's pairwise_sq_dist / matmul.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/ops.h"
 
@@ -20,6 +21,10 @@ Tensor paired_euclidean_distance(const Tensor& a, const Tensor& b);
 Tensor paired_squared_euclidean_distance(const Tensor& a, const Tensor& b);
 Tensor paired_cosine_similarity(const Tensor& a, const Tensor& b, float eps = 1e-12f);
 Tensor paired_dot_product(const Tensor& a, const Tensor& b);
+
+// The entries (rows[k], cols[k]) of a matrix m:(R,C) as a vector (K), with gradient: how the mined
+// losses pick pairs and triplets out of one distance matrix.
+Tensor matrix_entries(const Tensor& m, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols);
 
 // sqrt with gradient 0 where its input is exactly 0 (instead of sqrt's infinite slope there), so a
 // pair of identical embeddings gives a finite gradient.   (..) -> (..)

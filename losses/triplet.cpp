@@ -1,8 +1,6 @@
 // Triplet margin loss on explicit and mined triplets, composed from core ops. See triplet.h.
 #include "losses/triplet.h"
 
-#include "losses/contrastive.h"   // matrix_entries
-
 namespace ct {
 
 namespace {
