@@ -5,8 +5,8 @@
 CXX      ?= g++
 ARCH     ?= -march=native
 CXXFLAGS ?= -O3 $(ARCH)
-CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -I. -MMD -MP
-LDLIBS   += -fopenmp -lopenblas -lstb -lz -lpthread
+override CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -I. -MMD -MP
+override LDLIBS += -fopenmp -lopenblas -lstb -lz -lpthread
 BUILD    ?= build
 MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
 PACKAGES := g++ make libopenblas-dev doctest-dev libstb-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
@@ -78,7 +78,7 @@ bench: check-deps $(BENCHES)
 # ASan + UBSan build of the suite in build-debug/, then run it.
 debug:
 	@$(MAKE) BUILD=build-debug CXXFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS="-fopenmp -lopenblas -lstb -lz -lpthread -fsanitize=address,undefined" build-debug/tests
+	  LDLIBS="-fsanitize=address,undefined" build-debug/tests
 	ASAN_OPTIONS=detect_leaks=1 ./build-debug/tests $(TEST_ARGS)
 
 deps:

@@ -25,6 +25,18 @@ int64_t chunk_images(const ConvGeometry& g) {
     return std::clamp<int64_t>(kColumnBudget / std::max<int64_t>(g.rows() * g.pixels(), 1), 1, g.N);
 }
 
+// The output columns ow whose input column ow*s - pad + kw lies inside [0, W): a contiguous range,
+// so the inner loops below run without a bounds test per element (and vectorise).
+struct ValidRange { int64_t begin, end; };
+inline ValidRange valid_columns(const ConvGeometry& g, int64_t kw) {
+    const int64_t off = kw - g.pad;   // iw = ow * stride + off
+    int64_t begin = off >= 0 ? 0 : (-off + g.stride - 1) / g.stride;
+    int64_t end = g.W - off <= 0 ? 0 : (g.W - off + g.stride - 1) / g.stride;
+    end = std::min(end, g.WO);
+    begin = std::min(begin, end);
+    return {begin, end};
+}
+
 // cols[r, j*P + p] = x[n0+j, c, oh*s - pad + kh, ow*s - pad + kw],  r = (c, kh, kw), p = (oh, ow)
 void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float* cols) {
     const int64_t P = g.pixels(), R = g.rows();
@@ -34,15 +46,17 @@ void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float
             const int64_t c = r / (g.KH * g.KW), kh = r / g.KW % g.KH, kw = r % g.KW;
             const float* plane = x + ((n0 + j) * g.C + c) * g.H * g.W;
             float* dst = cols + r * nb * P + j * P;
+            const ValidRange v = valid_columns(g, kw);
             for (int64_t oh = 0; oh < g.HO; ++oh) {
                 const int64_t ih = oh * g.stride - g.pad + kh;
                 float* out = dst + oh * g.WO;
                 if (ih < 0 || ih >= g.H) { std::fill(out, out + g.WO, 0.f); continue; }
                 const float* row = plane + ih * g.W;
-                for (int64_t ow = 0; ow < g.WO; ++ow) {
-                    const int64_t iw = ow * g.stride - g.pad + kw;
-                    out[ow] = iw >= 0 && iw < g.W ? row[iw] : 0.f;
-                }
+                const int64_t off = kw - g.pad;   // iw = ow * stride + off
+                std::fill(out, out + v.begin, 0.f);
+                if (g.stride == 1) std::copy(row + v.begin + off, row + v.end + off, out + v.begin);
+                else for (int64_t ow = v.begin; ow < v.end; ++ow) out[ow] = row[ow * g.stride + off];
+                std::fill(out + v.end, out + g.WO, 0.f);
             }
         }
     }, g.pixels());
@@ -60,14 +74,17 @@ void col2im(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, f
                 for (int64_t kw = 0; kw < g.KW; ++kw) {
                     const int64_t r = (c * g.KH + kh) * g.KW + kw;
                     const float* src = dcols + r * nb * P + j * P;
+                    const ValidRange v = valid_columns(g, kw);
                     for (int64_t oh = 0; oh < g.HO; ++oh) {
                         const int64_t ih = oh * g.stride - g.pad + kh;
                         if (ih < 0 || ih >= g.H) continue;
                         float* row = plane + ih * g.W;
-                        for (int64_t ow = 0; ow < g.WO; ++ow) {
-                            const int64_t iw = ow * g.stride - g.pad + kw;
-                            if (iw >= 0 && iw < g.W) row[iw] += src[oh * g.WO + ow];
-                        }
+                        const int64_t off = kw - g.pad;   // iw = ow * stride + off
+                        const float* in = src + oh * g.WO;
+                        if (g.stride == 1)
+                            for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow + off] += in[ow];
+                        else
+                            for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow * g.stride + off] += in[ow];
                     }
                 }
         }
