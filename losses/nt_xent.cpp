@@ -1,15 +1,86 @@
-// NT-Xent and InfoNCE composed from normalize, matmul, masked_fill and cross_entropy. See nt_xent.h.
+// NT-Xent (fused, and composed from normalize, matmul, masked_fill and cross_entropy as its
+// reference) and InfoNCE (composed). See nt_xent.h.
 #include "losses/nt_xent.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
+
+#include "core/blas.h"
+#include "core/parallel.h"
 
 namespace ct {
 
-Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, float temperature) {
+namespace {
+void check_nt_xent_args(const char* op, const Tensor& z1, const Tensor& z2, float temperature) {
     CT_CHECK(z1.defined() && z2.defined() && z1.dim() == 2 && z1.shape() == z2.shape() && z1.size(0) > 0,
-             "nt_xent_loss: z1 " << (z1.defined() ? z1.shape() : Shape{}) << " and z2 "
-                                 << (z2.defined() ? z2.shape() : Shape{}) << " must both be (N,D), N >= 1");
-    CT_CHECK_AS(ValueError, temperature > 0.f, "nt_xent_loss: temperature must be > 0, got " << temperature);
+             op << ": z1 " << (z1.defined() ? z1.shape() : Shape{}) << " and z2 "
+                << (z2.defined() ? z2.shape() : Shape{}) << " must both be (N,D), N >= 1");
+    CT_CHECK_AS(ValueError, temperature > 0.f, op << ": temperature must be > 0, got " << temperature);
+}
+
+// The fused core of NT-Xent on unit rows z:(M,D), M = 2N -> ().
+// Why fused: composed, the (M,M) logits pass through scale, masked_fill, log_softmax, gather and
+// mean, each a full pass with its own buffer, and matmul's backward costs two GEMMs. Here the
+// forward is one GEMM plus one row pass that keeps the softmax P, and since S = z z^T is
+// symmetric the backward is one GEMM: dz = (G + G^T) z with G = dL/dS. Checked against
+// nt_xent_loss_composed in tests/test_losses_nt_xent.cpp.
+Tensor nt_xent_fused(const Tensor& z, float temperature) {
+    const int64_t M = z.size(0), D = z.size(1), N = M / 2;
+    const float inv_t = 1.f / temperature;
+    Tensor p = Tensor::empty({M, M});   // S first, then the softmax over j != i, kept for backward
+    float* pp = p.data();
+    gemm(NoTrans, Trans, M, M, D, z.data(), z.data(), 0.f, pp);   // S = z z^T (cosines)
+    std::vector<double> row_loss(static_cast<size_t>(M));
+    parallel_for(M, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            float* r = pp + i * M;
+            const float partner_logit = r[(i + N) % M] * inv_t;
+            float mx = -std::numeric_limits<float>::infinity();   // max over j != i: the shift
+            for (int64_t j = 0; j < M; ++j)
+                if (j != i) mx = std::max(mx, r[j] * inv_t);
+            double z_sum = 0;
+            for (int64_t j = 0; j < M; ++j) {
+                const float v = j == i ? 0.f : std::exp(r[j] * inv_t - mx);   // self masked out
+                r[j] = v;
+                z_sum += v;
+            }
+            const float inv_z = float(1.0 / z_sum);
+            for (int64_t j = 0; j < M; ++j) r[j] *= inv_z;                    // P_ij
+            row_loss[size_t(i)] = double(mx) + std::log(z_sum) - double(partner_logit);   // -log P_i,partner
+        }
+    }, M);
+    double total = 0;
+    for (double v : row_loss) total += v;
+    Tensor loss = Tensor::scalar(float(total / double(M)));
+    return record("nt_xent", loss, {z}, [z, pd = p.detach(), M, N, D, inv_t](const float* dy, Grads& g) {
+        float* dz = g.get(0);
+        if (!dz) return;
+        // dL/dS_ij = dy/M * (P_ij - [j = partner(i)]) / t  (0 on the diagonal); H = G + G^T
+        const float c = dy[0] * inv_t / float(M);
+        const float* P = pd.data();
+        Tensor h = Tensor::empty({M, M});
+        float* ph = h.data();
+        parallel_for(M, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+                for (int64_t j = 0; j < M; ++j) {
+                    const float gij = P[i * M + j] - (j == (i + N) % M ? 1.f : 0.f);
+                    const float gji = P[j * M + i] - (i == (j + N) % M ? 1.f : 0.f);
+                    ph[i * M + j] = c * (gij + gji);
+                }
+        }, M);
+        gemm(NoTrans, NoTrans, M, D, M, ph, z.data(), 1.f, dz);   // dz += (G + G^T) z
+    });
+}
+}  // namespace
+
+Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, float temperature) {
+    check_nt_xent_args("nt_xent_loss", z1, z2, temperature);
+    return nt_xent_fused(normalize(cat({z1, z2}, 0), 1), temperature);   // normalize: composed
+}
+
+Tensor nt_xent_loss_composed(const Tensor& z1, const Tensor& z2, float temperature) {
+    check_nt_xent_args("nt_xent_loss_composed", z1, z2, temperature);
     const int64_t N = z1.size(0);
     const Tensor z = normalize(cat({z1, z2}, 0), 1);                     // (2N,D), unit rows
     Tensor logits = matmul(z, z, false, true) * (1.f / temperature);     // (2N,2N) cosine / tau

@@ -76,12 +76,32 @@ TEST_CASE("losses nt_xent: stable for identical and zero embeddings, temperature
     CHECK(all_finite(z1.grad()));
 }
 
+TEST_CASE("losses nt_xent: the fused loss equals the composed one, value and gradients") {
+    for (auto [N, D, t] : {std::tuple<int64_t, int64_t, float>{1, 4, 0.5f}, {7, 5, 0.5f}, {64, 32, 0.05f}}) {
+        CAPTURE(N);
+        const Tensor a1 = randn({N, D}, 125).requires_grad_(true), a2 = randn({N, D}, 126).requires_grad_(true);
+        const Tensor b1 = a1.detach().clone().requires_grad_(true), b2 = a2.detach().clone().requires_grad_(true);
+        const Tensor fused = nt_xent_loss(a1, a2, t), composed = nt_xent_loss_composed(b1, b2, t);
+        CHECK(fused.item() == doctest::Approx(composed.item()).epsilon(1e-5));
+        fused.backward();
+        composed.backward();
+        const std::vector<float> g1 = a1.grad().to_vector(), h1 = b1.grad().to_vector();
+        const std::vector<float> g2 = a2.grad().to_vector(), h2 = b2.grad().to_vector();
+        for (size_t k = 0; k < g1.size(); ++k) {
+            CHECK(g1[k] == doctest::Approx(h1[k]).epsilon(1e-3).scale(1e-3));
+            CHECK(g2[k] == doctest::Approx(h2[k]).epsilon(1e-3).scale(1e-3));
+        }
+    }
+}
+
 TEST_CASE("losses nt_xent: gradcheck") {
     // smooth everywhere (no hinge); float32 forward noise allows eps 1e-2
     check_gradients([](const std::vector<Tensor>& t) { return nt_xent_loss(t[0], t[1], 0.5f); },
                     {randn({3, 4}, 121), randn({3, 4}, 122)});
     check_gradients([](const std::vector<Tensor>& t) { return nt_xent_loss(t[0], t[1], 0.2f); },
                     {randn({2, 3}, 123), randn({2, 3}, 124)}, {1e-3, 1e-3, 1e-2, 1234});
+    check_gradients([](const std::vector<Tensor>& t) { return nt_xent_loss_composed(t[0], t[1], 0.5f); },
+                    {randn({3, 4}, 121), randn({3, 4}, 122)});
 }
 
 TEST_CASE("losses info_nce: in-batch, shared and per-query negatives against double loops") {
