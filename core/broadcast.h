@@ -26,7 +26,7 @@ void for_each_broadcast(const Shape& out, const std::vector<int64_t>& sa,
     auto run_rows = [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
             int64_t rem = r, ia = 0, ib = 0;
-            for (size_t d = nd - 1; d-- > 0;) {   // dims nd-2 .. 0
+            for (size_t d = nd ? nd - 1 : 0; d-- > 0;) {   // dims nd-2 .. 0 (none for a 0-d output)
                 const int64_t idx = rem % out[d];
                 rem /= out[d];
                 ia += idx * sa[d];

@@ -99,7 +99,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     CT_CHECK(x.defined(), "transpose: got an undefined tensor");
     std::vector<int64_t> dims(size_t(x.dim()));
     for (size_t d = 0; d < dims.size(); ++d) dims[d] = int64_t(d);
-    std::swap(dims[size_t(wrap_dim("transpose", dim0, x.dim()))], dims[size_t(wrap_dim("transpose", dim1, x.dim()))]);
+    const size_t d0 = size_t(wrap_dim("transpose", dim0, x.dim())), d1 = size_t(wrap_dim("transpose", dim1, x.dim()));
+    if (!dims.empty()) std::swap(dims[d0], dims[d1]);   // a 0-d tensor has nothing to swap (as in PyTorch)
     return permute(x, dims);
 }
 

@@ -85,6 +85,14 @@ TEST_CASE("transpose and permute: copies in the new order") {
         check_grad([](const std::vector<Tensor>& in) { return permute(in[0], {1, 2, 0}); }, {x});
         check_grad([](const std::vector<Tensor>& in) { return transpose(in[0], 0, 1); }, {Tensor::randn({1, 5}, g)});
     }
+    SUBCASE("a 0-d tensor: permute({}) and transpose(0, -1) give it back, gradient included") {
+        Tensor s = Tensor::scalar(2.f).requires_grad_();
+        CHECK(permute(s, {}).item() == 2.f);
+        Tensor t = transpose(s, 0, -1);
+        CHECK(t.shape() == Shape{});
+        t.backward();
+        CHECK(s.grad().item() == 1.f);
+    }
     SUBCASE("errors") {
         CHECK_THROWS_WITH_AS(permute(m23(), {0}), doctest::Contains("permute: 1 dims for a tensor of shape [2, 3]"),
                              ShapeError);
