@@ -73,7 +73,7 @@ std::vector<std::shared_ptr<detail::TensorImpl>> topological_order(
 void run_backward(const Tensor& root, const Tensor& grad_output) {
     CT_CHECK(root.requires_grad(),
              "backward: the tensor does not require a gradient (no input had requires_grad, "
-             "or it was computed under NoGradGuard)");
+             "it was computed under NoGradGuard, or an earlier backward() already freed its graph)");
     CT_CHECK(grad_output.shape() == root.shape(),
              "backward: grad_output " << grad_output.shape() << " must match the output "
                                       << root.shape());
@@ -91,6 +91,9 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         std::shared_ptr<detail::TensorImpl> impl = std::move(*it);
         std::shared_ptr<Node> node = std::move(impl->grad_fn);   // releases the graph as we go
+        // Without its node the tensor no longer leads to the leaves: a second backward() through
+        // it must fail loudly (as in PyTorch) instead of silently treating it as a leaf.
+        impl->requires_grad = false;
         std::shared_ptr<detail::TensorImpl> dy = std::move(impl->grad);  // a non-leaf keeps no .grad
         if (!dy) continue;   // nothing downstream depended on this tensor
         Grads grads(node->inputs);

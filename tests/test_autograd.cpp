@@ -150,6 +150,14 @@ TEST_CASE("autograd: backward releases the graph and its buffers") {
         CHECK(h_node.expired());   // even though h itself is still alive
         CHECK(y.grad_fn() == nullptr);
     }
+    SUBCASE("a second backward through a freed graph is an error, not a silent no-op") {
+        Tensor y = sum(tanh(x));
+        y.backward();
+        const std::vector<float> first = x.grad().to_vector();
+        CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("an earlier backward() already freed its graph"),
+                             ShapeError);
+        CHECK(x.grad().to_vector() == first);   // untouched
+    }
     SUBCASE("intermediate buffers are freed: only the output and the leaf's gradient remain") {
         const int64_t base = memory_stats().live_bytes;   // x and everything outside this case
         Tensor y;
