@@ -1,0 +1,30 @@
+// `contrast eval RUN_DIR` (metrics table + eval.json) and `contrast embed RUN_DIR` (.npy files).
+#pragma once
+#include <string>
+
+#include "apps/contrast/setup.h"
+
+namespace ct::app {
+
+// A finished (or interrupted) run loaded back: its config, data and model with the chosen weights.
+struct LoadedRun {
+    RunConfig config;
+    RunData data;
+    Model model;
+};
+// checkpoint: "best" or "last" (RUN_DIR/<checkpoint>.safetensors).
+LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint = "best");
+
+struct EvalOptions {
+    std::string checkpoint = "best";
+    bool linear_probe = true;      // runs with a head only
+    int64_t probe_epochs = 100;
+};
+int evaluate(const std::string& run_dir, const EvalOptions& options);
+
+// The on-line metric of each training epoch: Precision@1 of the first 1,000 test images against
+// the first 5,000 training images (cheap enough to run every epoch, stable enough to pick "best").
+double online_precision(const RunConfig& c, const Model& m, const RunData& d);
+int embed(const std::string& run_dir, const std::string& checkpoint);
+
+}  // namespace ct::app
