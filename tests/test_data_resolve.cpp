@@ -65,6 +65,7 @@ TEST_CASE("resolve: cifar10 falls back to the JPEG image folder") {
 }
 
 TEST_CASE("resolve: a missing dataset names every folder searched and how to get it") {
+    unsetenv("CONTRAST_DATA");   // the expected search order below has no $CONTRAST_DATA entry
     TempDir tmp;
     const std::string dir = tmp.path + "/elsewhere";
     const std::string expected = "dataset 'cifar100' (train) not found; searched " + dir + "/cifar100, data/cifar100";
