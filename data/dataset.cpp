@@ -8,8 +8,8 @@ namespace ct {
 const char* split_name(Split split) { return split == Split::Train ? "train" : "test"; }
 
 void bytes_to_unit_float(const uint8_t* src, int64_t n, float* dst) {
-    const float scale = 1.0f / 255.0f;
-    for (int64_t i = 0; i < n; ++i) dst[i] = float(src[i]) * scale;
+    // A true division, not * (1/255): the same floats as torchvision's ToTensor (x.float().div(255)).
+    for (int64_t i = 0; i < n; ++i) dst[i] = float(src[i]) / 255.0f;
 }
 
 Tensor Dataset::image(int64_t i) const {
