@@ -2,6 +2,7 @@
 // so a single timing means little), and peak resident memory.
 #pragma once
 #include <sys/resource.h>
+#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +26,22 @@ inline double median_seconds(const std::function<void()>& f, int reps = 11, int 
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];
+}
+
+// Median of a list of samples (seconds or ms), the mean of the two middle ones for an even count
+// (as Python's statistics.median, which the PyTorch peer uses); 0 for an empty list.
+inline double median_of(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+// The 1-minute load average: printed beside every figure, since on a shared machine a timing
+// taken at load 10 and one taken at load 1 are not comparable.
+inline double load_average_1min() {
+    double load[1] = {-1.0};
+    return getloadavg(load, 1) == 1 ? load[0] : -1.0;
 }
 
 inline double peak_rss_mib() {
