@@ -37,7 +37,7 @@ TEST_CASE("apps metrics: Precision@1, R-precision and MAP@R worked by hand") {
     Tensor queries = on_line({1.6f, 3.9f, 0.f});
     const std::vector<int64_t> labels{0, 1, 2};
     for (int64_t block : {1, 2, 64}) {
-        RetrievalMetrics m = retrieval_metrics(queries, labels, refs, ref_labels, {Distance::Euclidean, false, block});
+        RetrievalMetrics m = retrieval_metrics(queries, labels, refs, ref_labels, {SearchMetric::Euclidean, false, block});
         CHECK(m.precision_at_1 == doctest::Approx(1.0 / 3));
         CHECK(m.r_precision == doctest::Approx(7.0 / 12));
         CHECK(m.map_at_r == doctest::Approx(4.0 / 9));
@@ -53,11 +53,11 @@ TEST_CASE("apps metrics: leave-one-out on one set (exclude_self) lowers R by one
     // P@1 = 3/5, MAP@R = (1/2 + 1/2 + 1 + 0 + 0) / 5 = 2/5; R-precision = (1/2 + 1/2 + 1 + 0 + 0)/5 = 2/5
     Tensor x = on_line({0, 1, 5, 6, 6.4f});
     const std::vector<int64_t> y{0, 0, 1, 1, 0};
-    RetrievalMetrics m = retrieval_metrics(x, y, x, y, {Distance::Euclidean, true});
+    RetrievalMetrics m = retrieval_metrics(x, y, x, y, {SearchMetric::Euclidean, true});
     CHECK(m.precision_at_1 == doctest::Approx(3.0 / 5));
     CHECK(m.map_at_r == doctest::Approx(2.0 / 5));
     CHECK(m.r_precision == doctest::Approx(2.0 / 5));
-    CHECK(knn_accuracy(x, y, x, y, 1, {Distance::Euclidean, true}) == doctest::Approx(3.0 / 5));
+    CHECK(knn_accuracy(x, y, x, y, 1, {SearchMetric::Euclidean, true}) == doctest::Approx(3.0 / 5));
 }
 
 TEST_CASE("apps metrics: kNN majority vote") {
@@ -65,7 +65,7 @@ TEST_CASE("apps metrics: kNN majority vote") {
     const std::vector<int64_t> ref_labels{0, 0, 1, 0, 1};
     Tensor queries = on_line({1.6f, 3.9f, 0.f});
     const std::vector<int64_t> labels{0, 1, 2};
-    const SearchOptions euclid{Distance::Euclidean};
+    const SearchOptions euclid{SearchMetric::Euclidean};
     // k = 3: q0 B A A -> A right; q1 B A B -> B right; q2 A A B -> A, wrong (label C): 2/3
     CHECK(knn_accuracy(queries, labels, refs, ref_labels, 3, euclid) == doctest::Approx(2.0 / 3));
     // k = 2: q0 B A tie -> B (nearer) wrong; q1 B A tie -> B right; q2 A A wrong: 1/3
@@ -88,7 +88,7 @@ TEST_CASE("apps metrics: weighted kNN with temperature, as in the SSL benchmarks
     CHECK(weighted_knn_accuracy(q, {1}, refs, ref_labels, 3, 10.f) == 0.0);
     // k = 200 > 4 references: capped, all four vote; B gains e^(-.544639/.1) = .0043, still B
     CHECK(weighted_knn_accuracy(q, {1}, refs, ref_labels, 200, 0.1f) == 1.0);
-    CHECK_THROWS_WITH_AS(weighted_knn_accuracy(q, {1}, refs, ref_labels, 3, 0.1f, {Distance::Euclidean}),
+    CHECK_THROWS_WITH_AS(weighted_knn_accuracy(q, {1}, refs, ref_labels, 3, 0.1f, {SearchMetric::Euclidean}),
                          doctest::Contains("need cosine similarity, got distance euclidean"), ShapeError);
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("apps metrics: evaluate_embeddings on separated classes is perfect") {
         }
     Tensor x = at_angles(angles, lengths);
     Generator gen(3);
-    EmbeddingMetrics m = evaluate_embeddings(x, labels, x, labels, gen, {Distance::Cosine, true});
+    EmbeddingMetrics m = evaluate_embeddings(x, labels, x, labels, gen, {SearchMetric::Cosine, true});
     CHECK(m.retrieval.precision_at_1 == 1.0);
     CHECK(m.retrieval.map_at_r == doctest::Approx(1.0));
     CHECK(m.knn1_accuracy == 1.0);

@@ -38,7 +38,7 @@ double online_precision(const RunConfig& c, const Model& m, const RunData& d) {
     const Dataset refs = head(d.train, 5000), queries = head(d.test, 1000);
     const Transform t = eval_transform(d);
     SearchOptions s;
-    s.distance = uses_euclidean(c) ? Distance::Euclidean : Distance::Cosine;
+    s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;
     return retrieval_metrics(embed_dataset(m, queries, t), queries.labels, embed_dataset(m, refs, t), refs.labels, s)
         .precision_at_1;
 }
@@ -53,7 +53,7 @@ int evaluate(const std::string& run_dir, const EvalOptions& options) {
     const Tensor test_emb = embed_dataset(r.model, r.data.test, t);
     const std::string what = r.model.with_head ? "encoder representation (before the head)" : "embedding";
     SearchOptions s;
-    s.distance = uses_euclidean(c) ? Distance::Euclidean : Distance::Cosine;
+    s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;
     Generator gen(c.seed);
     const EmbeddingMetrics m = evaluate_embeddings(test_emb, r.data.test.labels, train_emb, r.data.train.labels, gen, s);
 

@@ -90,7 +90,7 @@ int retrieve(const std::string& run_dir, int64_t queries, int64_t neighbors, con
     for (int64_t i = 0; i < queries; ++i) qidx.push_back(i * std::max<int64_t>(1, r.data.test.size() / queries));
     const Dataset qset = r.data.test.subset(qidx);
     SearchOptions s;
-    s.distance = uses_euclidean(r.config) ? Distance::Euclidean : Distance::Cosine;
+    s.distance = uses_euclidean(r.config) ? SearchMetric::Euclidean : SearchMetric::Cosine;
     const Neighbors nb = knn_search(embed_dataset(r.model, qset, t), embed_dataset(r.model, r.data.train, t),
                                     neighbors, s);
     std::vector<std::vector<GridCell>> rows;

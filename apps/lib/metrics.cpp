@@ -103,7 +103,7 @@ double weighted_knn_accuracy(const Tensor& queries, const std::vector<int64_t>& 
     check_labels("weighted_knn_accuracy", queries, query_labels, references, reference_labels);
     CT_CHECK(k >= 1 && temperature > 0,
              "weighted_knn_accuracy: k = " << k << " and temperature = " << temperature << " must be positive");
-    CT_CHECK(options.distance == Distance::Cosine,
+    CT_CHECK(options.distance == SearchMetric::Cosine,
              "weighted_knn_accuracy: the weights exp(s / T) need cosine similarity, got distance "
                  << to_string(options.distance));
     const int64_t Q = queries.size(0);
@@ -130,10 +130,10 @@ EmbeddingMetrics evaluate_embeddings(const Tensor& queries, const std::vector<in
     m.retrieval = retrieval_metrics(queries, query_labels, references, reference_labels, options);
     m.knn1_accuracy = m.retrieval.precision_at_1;
     SearchOptions cosine = options;
-    cosine.distance = Distance::Cosine;
+    cosine.distance = SearchMetric::Cosine;
     m.weighted_knn_accuracy = weighted_knn_accuracy(queries, query_labels, references, reference_labels, 200, 0.1f, cosine);
     Tensor x = queries;
-    if (options.distance == Distance::Cosine) {
+    if (options.distance == SearchMetric::Cosine) {
         x = queries.clone();
         const int64_t n = x.size(0), d = x.size(1);
         float* p = x.data();

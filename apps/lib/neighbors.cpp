@@ -12,11 +12,11 @@
 
 namespace ct {
 
-const char* to_string(Distance d) { return d == Distance::Cosine ? "cosine" : "euclidean"; }
+const char* to_string(SearchMetric d) { return d == SearchMetric::Cosine ? "cosine" : "euclidean"; }
 
-Distance parse_distance(const std::string& name) {
-    if (name == "cosine") return Distance::Cosine;
-    if (name == "euclidean") return Distance::Euclidean;
+SearchMetric parse_distance(const std::string& name) {
+    if (name == "cosine") return SearchMetric::Cosine;
+    if (name == "euclidean") return SearchMetric::Euclidean;
     CT_THROW(ValueError, "distance: unknown '" << name << "': choose cosine or euclidean");
 }
 
@@ -92,7 +92,7 @@ void search_neighbors(const Tensor& queries, const Tensor& references,
                                                                               << references.size(0) << " rows");
     CT_CHECK(options.block > 0, "search_neighbors: block must be positive, got " << options.block);
     const int64_t Q = queries.size(0), N = references.size(0), D = queries.size(1);
-    const bool cosine = options.distance == Distance::Cosine;
+    const bool cosine = options.distance == SearchMetric::Cosine;
     const int64_t available = N - (options.exclude_self ? 1 : 0);
 
     // Cosine: dot products of unit rows. Euclidean: rank by key = 2 q.r - |r|^2, which orders like

@@ -11,12 +11,12 @@
 
 namespace ct {
 
-enum class Distance { Cosine, Euclidean };
-const char* to_string(Distance d);                     // "cosine", "euclidean"
-Distance parse_distance(const std::string& name);      // throws ValueError listing the choices
+enum class SearchMetric { Cosine, Euclidean };
+const char* to_string(SearchMetric d);                     // "cosine", "euclidean"
+SearchMetric parse_distance(const std::string& name);      // throws ValueError listing the choices
 
 struct SearchOptions {
-    Distance distance = Distance::Cosine;
+    SearchMetric distance = SearchMetric::Cosine;
     bool exclude_self = false;   // queries ARE the references: query i never retrieves reference i
     int64_t block = 128;         // queries per GEMM; memory is block x refs floats (30 MB for 60k refs)
 };
