@@ -145,7 +145,6 @@ TEST_CASE("dropout: inverted, seeded") {
         Tensor y = dropout(xs, 0.5f, true, g);
         sum(y).backward();
         CHECK(xs.grad().to_vector() == y.detach().to_vector());   // x = 1: y equals the mask
-        Generator a(6), b(6);
         Tensor x0 = Tensor::randn({20}, g);
         // a fixed mask per call: the generator is re-seeded inside the function
         check_grad([](const std::vector<Tensor>& in) { Generator fixed(7); return dropout(in[0], 0.3f, true, fixed); },
