@@ -154,7 +154,10 @@ int main(int argc, char** argv) {
         return app.exit(e);
     }
     try {
-        if (*train_cmd) return train(resolve_train_config(*train_cmd, given, method, data, pk), train_options);
+        if (*train_cmd) {
+            if (train_options.resume && train_cmd->count("--epochs")) train_options.resume_epochs = given.epochs;
+            return train(resolve_train_config(*train_cmd, given, method, data, pk), train_options);
+        }
         if (*eval_cmd) return evaluate(run_dir, eval_options);
         if (*embed_cmd) return embed(run_dir, checkpoint);
         if (*plot_cmd) return plot(run_dir, checkpoint);

@@ -112,11 +112,9 @@ int train(RunConfig c, const TrainOptions& options) {
     const std::string last_path = run + "/last.safetensors", best_path = run + "/best.safetensors";
     Progress progress;
     if (options.resume) {
-        const RunConfig stored = load_config(run);
-        const int64_t epochs = c.epochs;
-        c = stored;
+        c = load_config(run);
         c.out = run;
-        c.epochs = std::max(epochs, stored.epochs);   // --epochs may extend a finished run
+        if (options.resume_epochs > 0) c.epochs = options.resume_epochs;   // --epochs may extend a finished run
     } else {
         CT_CHECK_AS(ValueError, options.overwrite || !fs::exists(run + "/config.json"),
                     run << " already holds a run: pass --resume to continue it, --overwrite to start "

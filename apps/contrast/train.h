@@ -9,6 +9,7 @@ struct TrainOptions {
     bool resume = false;       // continue RUN_DIR from last.safetensors
     bool overwrite = false;    // start afresh in an existing RUN_DIR
     int64_t stop_after_steps = 0;   // > 0: behave as if Ctrl-C came after this many steps (tests)
+    int64_t resume_epochs = 0;      // > 0 with resume: train until this many epochs in all
 };
 
 // Returns the process exit code (0 done or cleanly interrupted).
