@@ -31,7 +31,8 @@ TESTS  := $(BUILD)/tests
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all test bench debug deps data run help clean check-deps
-all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS)
+EXAMPLE := $(BUILD)/core_example
+all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
 
 # ---- dependency detection: say what is missing and which package brings it
 HASH := \#
@@ -60,6 +61,9 @@ $(BUILD)/contrast: $(call obj,$(CLI_SRCS)) $(APPLIB) $(LIB)
 
 $(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+$(EXAMPLE): $(BUILD)/obj/docs/core_example.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 $(TESTS): $(call obj,$(TEST_SRCS)) $(APPLIB) $(LIB)
