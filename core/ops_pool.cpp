@@ -1,5 +1,6 @@
 // Pooling over (N,C,H,W) planes, parallel over planes. max_pool2d keeps the argmax of each window
 // for backward (cheaper than recomputing it, and exact under ties: the first maximum wins).
+#include <algorithm>
 #include <limits>
 
 #include "core/ops.h"
@@ -41,21 +42,21 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
             const float* in = px + pl * g.H * g.W;
             for (int64_t oh = 0; oh < g.HO; ++oh)
                 for (int64_t ow = 0; ow < g.WO; ++ow) {
-                    float best = -std::numeric_limits<float>::infinity();
-                    int32_t at = -1;
-                    for (int64_t i = 0; i < g.k; ++i) {
-                        const int64_t ih = oh * g.stride - g.pad + i;
-                        if (ih < 0 || ih >= g.H) continue;
-                        for (int64_t j = 0; j < g.k; ++j) {
-                            const int64_t iw = ow * g.stride - g.pad + j;
-                            if (iw < 0 || iw >= g.W) continue;
-                            const float v = in[ih * g.W + iw];
-                            if (v > best || at < 0) { best = v; at = int32_t(ih * g.W + iw); }
-                        }
+                    const int64_t h0 = oh * g.stride - g.pad, w0 = ow * g.stride - g.pad;
+                    // The window clipped to the input: without padding it is never clipped, and
+                    // the inner loops below then run without a bounds test per element.
+                    const int64_t i0 = std::max<int64_t>(0, -h0), i1 = std::min(g.k, g.H - h0);
+                    const int64_t j0 = std::max<int64_t>(0, -w0), j1 = std::min(g.k, g.W - w0);
+                    int64_t at = (h0 + i0) * g.W + w0 + j0;
+                    float best = in[at];
+                    for (int64_t i = i0; i < i1; ++i) {
+                        const int64_t row = (h0 + i) * g.W + w0;
+                        for (int64_t j = j0; j < j1; ++j)
+                            if (in[row + j] > best) { best = in[row + j]; at = row + j; }
                     }
                     const int64_t o = (pl * g.HO + oh) * g.WO + ow;
                     py[o] = best;
-                    pa[o] = at;
+                    pa[o] = int32_t(at);
                 }
         }
     }, g.HO * g.WO * g.k * g.k);
