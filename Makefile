@@ -3,7 +3,9 @@
 # walkthroughs build/walkthroughs/*; the doctest suite build/tests; benchmarks build/bench/*.
 
 CXX      ?= g++
-ARCH     ?= -march=native
+# -mno-avx512f: GCC 12.2 (Debian 12) miscompiles brace-initialised double vectors with AVX-512
+# (a {1, 1, 0, 0} argument arrives as {1, 1, 1, 1} at -O2); AVX2 code is unaffected.
+ARCH     ?= -march=native -mno-avx512f
 CXXFLAGS ?= -O3 $(ARCH)
 override CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -I. -MMD -MP
 # OpenBLAS's OpenMP build: BLAS then runs on the same OpenMP thread pool as our kernels. With the
