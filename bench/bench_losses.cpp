@@ -19,7 +19,8 @@ namespace {
 double median_ms(int repeats, const std::function<void()>& f) { return 1e3 * bench::median_seconds(f, repeats, 3); }
 }  // namespace
 
-int main() {
+int main(int, char** argv) {
+    ct::use_passive_openmp_wait(argv);
     Generator gen(0);
     const int64_t N = 256, D = 128, M = 2 * N;
     std::printf("losses benchmark, %d threads\n", num_threads());

@@ -32,4 +32,13 @@ void parallel_for(int64_t n, F f, int64_t cost_per_item = 1) {
 void set_num_threads(int n);   // OpenMP and OpenBLAS together
 int num_threads();
 
+// Restarts the program with OMP_WAIT_POLICY=PASSIVE unless the variable is already set; call it
+// first thing in main. By default GNU OpenMP threads spin after every parallel region, and on a
+// 2-core machine that spinning takes the CPU from the other compute thread when anything else
+// runs (the data loader's workers, another program): an E1 training step measured 2.5-4x slower
+// under load with spinning threads. The variable is read once, when libgomp loads, hence the
+// restart (the same executable, the same arguments). Programs embedding contrast can instead set
+// OMP_WAIT_POLICY=passive in their environment.
+void use_passive_openmp_wait(char** argv);
+
 }  // namespace ct

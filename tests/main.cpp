@@ -1,3 +1,11 @@
 // The doctest runner: every tests/test_*.cpp file adds its cases to this one binary.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include "core/parallel.h"
+
+int main(int argc, char** argv) {
+    ct::use_passive_openmp_wait(argv);
+    doctest::Context context(argc, argv);
+    return context.run();
+}

@@ -8,6 +8,7 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "core/parallel.h"
 #include "core/random.h"
 
 using namespace ct;
@@ -15,6 +16,7 @@ using namespace ct;
 static void say(const char* text) { std::printf("%s\n", text); }
 
 int main(int argc, char** argv) {
+    ct::use_passive_openmp_wait(argv);
     const std::string out_dir = argc > 1 ? argv[1] : ".";
     say("What you will learn:\n"
         "  1. how an op records a node when its input requires a gradient (define-by-run);\n"
