@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The result runs quoted in README.md, in order: triplet and Siamese on MNIST (D=64 and D=2) and
+# SimCLR on CIFAR-10, each trained, evaluated and plotted into runs/<name>/ (logs in runs/<name>.log).
+# Needs the full data in ./data: make data DATA_ARGS='--from ../shared/data'.
+# Usage: scripts/reproduce_results.sh [mnist|simclr|all]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make --no-print-directory build/contrast >/dev/null
+B=build/contrast
+what=${1:-all}
+
+run() {
+    local name=$1; shift
+    echo "== $name: contrast train $* (log: runs/$name.log)"
+    mkdir -p runs
+    /usr/bin/time -f "wall %e s" $B train "$@" --out "runs/$name" --overwrite > "runs/$name.log" 2>&1
+    $B eval "runs/$name" --checkpoint last >> "runs/$name.log" 2>&1
+    $B plot "runs/$name" --checkpoint last >> "runs/$name.log" 2>&1
+    grep -E "Precision@1|MAP@R|kNN|linear probe|wall" "runs/$name.log" | sed 's/^/   /'
+}
+
+if [ "$what" = mnist ] || [ "$what" = all ]; then
+    run triplet-mnist --method triplet --data mnist --no-augment --epochs 5
+    run siamese-mnist --method siamese --data mnist --no-augment --epochs 5
+    run siamese-mnist-d2 --method siamese --data mnist --no-augment --epochs 5 --embedding-dim 2
+fi
+if [ "$what" = simclr ] || [ "$what" = all ]; then
+    run simclr-cifar10 --method simclr --data cifar10 --epochs "${SIMCLR_EPOCHS:-15}"
+fi
