@@ -15,6 +15,7 @@
 #include "apps/lib/plot.h"
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/parallel.h"
 #include "data/loader.h"
 #include "data/resolve.h"
 #include "losses/losses.h"
@@ -201,6 +202,7 @@ Series series(const std::string& name, const std::vector<double>& x, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
+    use_passive_openmp_wait(argv);   // see core/parallel.h: spinning OpenMP threads slow a busy machine
     std::string out_dir = "runs/walkthroughs/05_triplets_mining", data_dir;
     bool full = false;
     int64_t epochs = 3;
