@@ -158,7 +158,7 @@ Run train_with(const std::string& miner, const Dataset& train, const Dataset& te
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
         loader.start_epoch(epoch);
         double loss_sum = 0, d_pos = 0, d_neg = 0;
-        int64_t batches = 0;
+        int64_t batches = 0, valid = 0, hard = 0, semihard = 0;   // summed over the epoch's batches
         for (Batch b; loader.next(b);) {
             Tensor e = normalize((*net)(b.images), 1);
             TripletMining seen;
@@ -174,6 +174,9 @@ Run train_with(const std::string& miner, const Dataset& train, const Dataset& te
             ++batches;
             used_total += used;
             ++steps;
+            valid += seen.valid;
+            hard += seen.hard;
+            semihard += seen.semihard;
             const double v = double(seen.valid);
             run.step_x.push_back(double(epoch) + double(batches) / double(loader.num_batches()));
             run.hard.push_back(100.0 * seen.hard / v);
@@ -186,8 +189,8 @@ Run train_with(const std::string& miner, const Dataset& train, const Dataset& te
         run.d_neg = d_neg / double(batches);
         run.evals.push_back(evaluate(embed(*net, test_x), test, embed(*net, train_x), train));
         std::printf("   %-10s epoch %ld: loss %.4f  hard %4.1f%% semi-hard %4.1f%%  d(a,p) %.3f d(a,n) %.3f  "
-                    "P@1 %.4f  MAP@R %.4f\n", miner.c_str(), long(epoch + 1), run.last_loss, run.hard.back(),
-                    run.semihard.back(), run.d_pos, run.d_neg, run.evals.back().p1, run.evals.back().map_r);
+                    "P@1 %.4f  MAP@R %.4f\n", miner.c_str(), long(epoch + 1), run.last_loss, 100.0 * hard / valid,
+                    100.0 * semihard / valid, run.d_pos, run.d_neg, run.evals.back().p1, run.evals.back().map_r);
         std::fflush(stdout);
     }
     run.seconds = seconds_since(t0);
@@ -246,9 +249,10 @@ int main(int argc, char** argv) {
             const std::vector<int64_t> idx = PKSampler(train.labels, 8, 16, 0, 5).batches(0)[0];
             Tensor e = embed(*untrained_net, (train.images(idx) - 0.1307f) / 0.3081f);
             const TripletMining m = triplet_margin_miner(e, train.labels_of(idx), kMargin, TripletType::All, kDistance);
-            std::printf("   One batch of 128 through the untrained net: %ld valid triplets (128 anchors x 15\n"
-                        "   positives x 112 negatives): easy %ld, semi-hard %ld, hard %ld.\n",
-                        long(m.valid), long(m.easy), long(m.semihard), long(m.hard));
+            std::printf("   One batch of 128 through the untrained net, as TripletMining::summary() reports it for\n"
+                        "   the 'all' type (every triplet with a non-zero loss is selected):\n     %s\n"
+                        "   %ld valid triplets = 128 anchors x 15 positives x 112 negatives.\n",
+                        m.summary().c_str(), long(m.valid));
             say("   Random weights put the embeddings close together, so most distances differ by less than\n"
                 "   the margin: most triplets start semi-hard, a quarter hard, few easy.\n");
         }
@@ -272,14 +276,17 @@ int main(int argc, char** argv) {
             std::printf("   %-10s %13.0f %9.4f %7.4f %7.4f %8.1f%% %7.3f %7.3f %7.1f\n", r.miner.c_str(),
                         r.used_per_step, r.last_loss, r.evals.back().p1, r.evals.back().map_r, r.violating.back(),
                         r.d_pos, r.d_neg, r.seconds);
-        say("   'violating': share of the last batch's triplets still hard or semi-hard; d(a,p), d(a,n): mean\n"
+        say("   Each epoch line above shows the shares of hard and semi-hard among all valid triplets of\n"
+            "   the epoch's batches (the rest are easy).\n"
+            "   'violating': share of the last batch's triplets still hard or semi-hard; d(a,p), d(a,n): mean\n"
             "   distance of positive / negative pairs in the last epoch (unit vectors: 0 to 2).\n"
             "   What to notice:\n"
             "   * easy: exactly the untrained numbers. Easy triplets have zero loss and zero gradient.\n"
             "   * hard and batch-hard, started from random weights, collapse: the loss sits at the margin 0.2,\n"
-            "     d(a,p) and d(a,n) are both near 0 and every triplet is 'violating'. Pushing the hardest\n"
-            "     negatives away is most easily done by shrinking ALL distances (FaceNet section 3.2 warns of\n"
-            "     this and proposes semi-hard). The ranking inside the collapsed ball still improves slowly.\n"
+            "     d(a,p) and d(a,n) are both near 0 and every triplet is 'violating' (their two curves lie on\n"
+            "     top of each other at 100% in the picture). Pushing the hardest negatives away is most\n"
+            "     easily done by shrinking ALL distances (FaceNet section 3.2 warns of this and proposes\n"
+            "     semi-hard). The ranking inside the collapsed ball still improves slowly.\n"
             "   * semihard, batch-all and all work: they keep gradient on triplets that are close to the\n"
             "     margin without insisting on the worst ones. 'all' divides by every triplet (mostly easy\n"
             "     zeros), which shrinks the gradient, but Adam rescales steps by the gradient's own size, so\n"
