@@ -156,6 +156,12 @@ std::vector<double> layer_flops(Workload& w, const std::vector<Layer>& layers) {
     return flops;
 }
 
+long minor_faults() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
+
 Json summary(const std::vector<double>& seconds) {
     const auto [lo, hi] = std::minmax_element(seconds.begin(), seconds.end());
     return {{"median", 1e3 * median_of(seconds)}, {"min", 1e3 * *lo}, {"max", 1e3 * *hi}};
@@ -175,7 +181,9 @@ Json run_workload(Workload& w, const Options& opt, double fwd_flops) {
     const double load_before = bench::load_average_1min();
     std::vector<double> fwd, bwd, optim, step;
     std::vector<float> losses;
+    long faults_at_timing = 0;   // minor page faults: fresh memory touched (the pool should make it ~0)
     for (int i = 0; i < opt.warmup + opt.steps; ++i) {
+        if (i == opt.warmup) faults_at_timing = minor_faults();
         const Batch& b = batches[size_t(i) % batches.size()];
         const double t0 = now_seconds();
         sgd.zero_grad();
@@ -205,6 +213,7 @@ Json run_workload(Workload& w, const Options& opt, double fwd_flops) {
               {"images_per_s", double(w.images) / med}, {"gflops_achieved", step_flops / med * 1e-9},
               {"loss_first", losses.front()}, {"loss_last", losses.back()},
               {"pool_peak_live_mib", double(memory_stats().peak_live_bytes) / (1 << 20)},
+              {"page_faults_per_step", double(minor_faults() - faults_at_timing) / opt.steps},
               {"load_before", load_before}, {"load_after", bench::load_average_1min()}};
     for (double s : step) r["all_step_ms"].push_back(1e3 * s);
     return r;
@@ -213,12 +222,13 @@ Json run_workload(Workload& w, const Options& opt, double fwd_flops) {
 void print_result(const Json& r) {
     const Json& s = r["step_ms"];
     std::printf("%-18s step %7.1f ms [%.1f-%.1f] (fwd+loss %.1f, bwd %.1f, opt %.1f) | %6.0f img/s | %6.1f GFLOP/s"
-                " | loss %.4f -> %.4f | load %.1f/%.1f\n",
+                " | loss %.4f -> %.4f | %.0f faults/step | load %.1f/%.1f\n",
                 r["workload"].get<std::string>().c_str(), s["median"].get<double>(), s["min"].get<double>(),
                 s["max"].get<double>(), r["forward_loss_ms"]["median"].get<double>(),
                 r["backward_ms"]["median"].get<double>(), r["optimizer_ms"]["median"].get<double>(),
                 r["images_per_s"].get<double>(), r["gflops_achieved"].get<double>(), r["loss_first"].get<float>(),
-                r["loss_last"].get<float>(), r["load_before"].get<double>(), r["load_after"].get<double>());
+                r["loss_last"].get<float>(), r["page_faults_per_step"].get<double>(), r["load_before"].get<double>(),
+                r["load_after"].get<double>());
     std::fflush(stdout);
 }
 
