@@ -32,7 +32,7 @@ WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS
 TESTS  := $(BUILD)/tests
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all test bench debug deps data run help clean check-deps
+.PHONY: all test bench debug deps data run help clean check-deps FORCE
 EXAMPLE := $(BUILD)/core_example
 all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
 
@@ -45,7 +45,14 @@ check-deps:
 	@$(if $(call HAVE,doctest/doctest.h),true,echo "error: doctest not found: install doctest-dev (make deps)"; exit 1)
 	@$(if $(call HAVE,stb/stb_image.h),true,echo "error: stb not found: install libstb-dev (make deps)"; exit 1)
 
-$(BUILD)/obj/%.o: %.cpp
+# Objects depend on the compiler flags too: changing them (ARCH, make debug) rebuilds everything.
+FLAGS_STAMP := $(BUILD)/compile_flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CXX) $(CXXFLAGS)' | cmp -s - $@ || echo '$(CXX) $(CXXFLAGS)' > $@
+FORCE:
+
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 

@@ -1,8 +1,9 @@
 // Walkthrough 1: reverse-mode autograd on a tiny graph, its picture, and a finite-difference check.
-// Run: ./build/walkthroughs/01_autograd [OUT_DIR]   (writes autograd.dot, and autograd.png when
-// Graphviz's `dot` is installed). The engine itself is in core/autograd.{h,cpp}.
+// Run: ./build/walkthroughs/01_autograd [OUT_DIR]   (default runs/walkthroughs/01_autograd; writes
+// autograd.dot, and autograd.png when Graphviz's `dot` is installed). The engine is core/autograd.*.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -17,7 +18,8 @@ static void say(const char* text) { std::printf("%s\n", text); }
 
 int main(int argc, char** argv) {
     ct::use_passive_openmp_wait(argv);
-    const std::string out_dir = argc > 1 ? argv[1] : ".";
+    const std::string out_dir = argc > 1 ? argv[1] : "runs/walkthroughs/01_autograd";
+    std::filesystem::create_directories(out_dir);
     say("What you will learn:\n"
         "  1. how an op records a node when its input requires a gradient (define-by-run);\n"
         "  2. how backward() walks the graph in reverse and sums the gradients of a reused tensor;\n"
