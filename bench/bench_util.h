@@ -3,6 +3,8 @@
 #pragma once
 #include <sys/resource.h>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include <algorithm>
 #include <chrono>
@@ -48,6 +50,24 @@ inline double peak_rss_mib() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_maxrss) / 1024.0;   // Linux reports KiB
+}
+
+// Peak resident memory of this process image only: VmHWM of /proc/self/status, in MiB (-1 if
+// unreadable). Unlike ru_maxrss it is not inherited across exec, so a child started by a big parent
+// (fork copies the parent's page tables, and exec keeps their high-water mark in ru_maxrss) reports
+// its own peak.
+inline double peak_rss_own_mib() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmHWM:") {
+            double kib = -1;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        status.ignore(1 << 12, '\n');
+    }
+    return -1.0;
 }
 
 }  // namespace ct::bench

@@ -35,7 +35,7 @@ const std::vector<std::string> kWorkloads = {"mnist-siamese", "mnist-triplet", "
 
 struct Options {
     std::string workload = "all", json_path;
-    int steps = 20, warmup = 3, threads = 2, profile_steps = 5;
+    int steps = 20, warmup = 3, threads = 2, profile_steps = 5, memory_steps = 30;
     uint64_t seed = 0;
     bool profile = false, no_memory = false;
 };
@@ -338,29 +338,37 @@ Json profile_workload(Workload& w, const Options& opt, const std::vector<Layer>&
 }
 
 // Peak resident memory of `steps` W3 steps, measured in a fresh child process running this
-// program: ru_maxrss of our own process would include whatever ran before.
+// program (our own peak would include whatever ran before). The child reports its VmHWM through a
+// JSON file: getrusage(RUSAGE_CHILDREN) would report the parent's size, which fork copies into it.
 double child_peak_rss_mib(int steps, int threads) {
     char self[4096];
     const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
     CT_CHECK_AS(IoError, len > 0, "bench_workloads: cannot read /proc/self/exe to start the memory child");
     self[len] = '\0';
     const std::string steps_s = std::to_string(steps), threads_s = std::to_string(threads);
+    char json_path[] = "/tmp/bench_workloads_memory_XXXXXX";
+    const int fd = mkstemp(json_path);
+    CT_CHECK_AS(IoError, fd >= 0, "bench_workloads: cannot create a temporary file in /tmp for the memory child");
+    close(fd);
     std::fflush(stdout);
     const pid_t pid = fork();
     CT_CHECK_AS(IoError, pid >= 0, "bench_workloads: fork failed for the memory child");
     if (pid == 0) {
         std::freopen("/dev/null", "w", stdout);   // its own timing line would be noise here
         execl(self, self, "--workload", "cifar-simclr", "--steps", steps_s.c_str(), "--warmup", "0", "--threads",
-              threads_s.c_str(), "--no-memory", static_cast<char*>(nullptr));
+              threads_s.c_str(), "--no-memory", "--json", json_path, static_cast<char*>(nullptr));
         _exit(127);
     }
     int status = 0;
     waitpid(pid, &status, 0);
+    std::ifstream f(json_path);
+    const Json child = f.good() ? Json::parse(f, nullptr, false) : Json();
+    std::remove(json_path);
     CT_CHECK_AS(ValueError, WIFEXITED(status) && WEXITSTATUS(status) == 0,
                 "bench_workloads: the memory child (" << self << " --workload cifar-simclr) failed with status " << status);
-    rusage u{};
-    getrusage(RUSAGE_CHILDREN, &u);
-    return double(u.ru_maxrss) / 1024.0;   // KiB on Linux
+    CT_CHECK_AS(IoError, child.is_object() && child.contains("results") && !child["results"].empty(),
+                "bench_workloads: the memory child wrote no results to " << json_path);
+    return child["results"][0]["peak_rss_mib"].get<double>();
 }
 
 int run(const Options& opt) {
@@ -388,18 +396,20 @@ int run(const Options& opt) {
             continue;
         }
         Json r = run_workload(w, opt, fwd_flops);
-        if (names.size() == 1) r["peak_rss_mib"] = bench::peak_rss_mib();   // only this workload ran
+        if (names.size() == 1) r["peak_rss_mib"] = bench::peak_rss_own_mib();   // only this workload ran
         print_result(r);
         out["results"].push_back(r);
     }
     if (names.size() == 1 && !opt.profile)
         std::printf("peak resident memory of this process: %.0f MiB (tensor pool peak %.0f MiB)\n",
-                    bench::peak_rss_mib(), out["results"][0]["pool_peak_live_mib"].get<double>());
+                    bench::peak_rss_own_mib(), out["results"][0]["pool_peak_live_mib"].get<double>());
     if (!opt.no_memory && !opt.profile && opt.workload == "all") {
         const double load = bench::load_average_1min();
-        const double rss = child_peak_rss_mib(30, opt.threads);
-        std::printf("cifar-simclr, 30 steps in a fresh process: peak resident memory %.0f MiB (load %.1f)\n", rss, load);
-        out["w3_30_steps_peak_rss_mib"] = rss;
+        const double rss = child_peak_rss_mib(opt.memory_steps, opt.threads);
+        std::printf("cifar-simclr, %d steps in a fresh process: peak resident memory %.0f MiB (load %.1f)\n",
+                    opt.memory_steps, rss, load);
+        out["w3_peak_rss_mib"] = rss;
+        out["w3_peak_rss_steps"] = opt.memory_steps;
     }
     if (!opt.json_path.empty()) {
         std::ofstream f(opt.json_path);
@@ -425,6 +435,8 @@ int main(int argc, char** argv) {
     app.add_flag("--profile", opt.profile, "per-layer forward/backward times instead of the step timing");
     app.add_option("--profile-steps", opt.profile_steps, "steps the profile takes medians over")->check(CLI::Range(1, 1000));
     app.add_flag("--no-memory", opt.no_memory, "skip the peak-memory child process");
+    app.add_option("--memory-steps", opt.memory_steps, "W3 steps of the peak-memory child (spec: 30)")
+        ->check(CLI::Range(1, 100000));
     CLI11_PARSE(app, argc, argv);
     try {
         return run(opt);

@@ -88,8 +88,8 @@ for name, x in o.items():
     loss = f"{x['loss_first']:.4f} / {p['loss_first']:.4f}" if p else f"{x['loss_first']:.4f}"
     print(row + f" {x['gflops_achieved']:13.1f} {loss:>32}")
 print("ratio = contrast ms / PyTorch ms (below 1: contrast is faster)")
-if ours and "w3_30_steps_peak_rss_mib" in ours and mem:
-    print(f"W3, 30 steps, peak RSS: contrast {ours['w3_30_steps_peak_rss_mib']:.0f} MiB, "
+if ours and "w3_peak_rss_mib" in ours and mem:
+    print(f"W3, 30 steps, peak RSS: contrast {ours['w3_peak_rss_mib']:.0f} MiB, "
           f"PyTorch {mem['w3_30_steps_peak_rss_kib'] / 1024:.0f} MiB "
           f"(of which `import torch` alone {mem['import_torch_rss_kib'] / 1024:.0f} MiB)")
 EOF
