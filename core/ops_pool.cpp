@@ -33,10 +33,12 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, int64_t k, int64_t s
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
     const PoolGeometry g = pool_geometry("max_pool2d", x, kernel, stride, padding);
     Tensor y = Tensor::empty({x.size(0), x.size(1), g.HO, g.WO});
-    std::vector<int32_t> argmax(size_t(y.numel()));   // index within the input plane
+    // The index of each maximum within its input plane, in a block of the tensor pool: a fresh
+    // std::vector here would zero-fill (and page-fault) megabytes on every call.
+    auto argmax = std::make_shared<detail::Storage>(y.numel());
+    int32_t* pa = reinterpret_cast<int32_t*>(argmax->data);
     const float* px = x.data();
     float* py = y.data();
-    int32_t* pa = argmax.data();
     parallel_for(g.planes, [&](int64_t b, int64_t e) {
         for (int64_t pl = b; pl < e; ++pl) {
             const float* in = px + pl * g.H * g.W;
@@ -60,10 +62,10 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
                 }
         }
     }, g.HO * g.WO * g.k * g.k);
-    return record("max_pool2d", y, {x}, [g, argmax = std::move(argmax)](const float* dy, Grads& grads) {
+    return record("max_pool2d", y, {x}, [g, argmax](const float* dy, Grads& grads) {
         float* dx = grads.get(0);
         if (!dx) return;
-        const int32_t* pa = argmax.data();
+        const int32_t* pa = reinterpret_cast<const int32_t*>(argmax->data);
         parallel_for(g.planes, [&](int64_t b, int64_t e) {
             for (int64_t pl = b; pl < e; ++pl)
                 for (int64_t o = pl * g.HO * g.WO; o < (pl + 1) * g.HO * g.WO; ++o)

@@ -11,6 +11,7 @@
 
 #include "apps/lib/metrics.h"
 #include "apps/lib/plot.h"
+#include "core/parallel.h"
 #include "core/ops.h"
 #include "data/loader.h"
 #include "data/resolve.h"
@@ -95,6 +96,7 @@ static std::vector<GridCell> retrieval_row(const Dataset& test, const Dataset& t
 }
 
 int main(int argc, char** argv) try {
+    ct::use_passive_openmp_wait(argv);   // see core/parallel.h
     CLI::App app{"Walkthrough 3: metric axioms, Euclidean vs cosine, distance concentration, learned metric"};
     std::string out_dir = "runs/walkthroughs/03_metric_learning", data_dir;
     bool full = false;
