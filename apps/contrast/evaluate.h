@@ -22,8 +22,8 @@ struct EvalOptions {
 };
 int evaluate(const std::string& run_dir, const EvalOptions& options);
 
-// The on-line metric of each training epoch: Precision@1 of the first 1,000 test images against
-// the first 5,000 training images (cheap enough to run every epoch, stable enough to pick "best").
+// The on-line metric of each training epoch: Precision@1 of 1,000 test images against 5,000
+// training images, evenly spaced (cheap enough to run every epoch, stable enough to pick "best").
 double online_precision(const RunConfig& c, const Model& m, const RunData& d);
 int embed(const std::string& run_dir, const std::string& checkpoint);
 

@@ -130,7 +130,7 @@ int train(RunConfig c, const TrainOptions& options) {
                 long(d.train.width), long(d.train.num_classes()));
     Generator init_gen(c.seed);
     Model m = build_model(c, d.train, init_gen);
-    std::printf("  parameters %s\n  online P@1 each epoch: the first %ld test images against the first %ld training images\n\n",
+    std::printf("  parameters %s\n  online P@1 each epoch: %ld test images against %ld training images, evenly spaced\n\n",
                 nn::with_thousands(m.net->num_parameters()).c_str(), long(std::min<int64_t>(1000, d.test.size())),
                 long(std::min<int64_t>(5000, d.train.size())));
     std::unique_ptr<Sampler> sampler = make_sampler(c, d.train);
