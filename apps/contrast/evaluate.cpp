@@ -34,7 +34,7 @@ double online_precision(const RunConfig& c, const Model& m, const RunData& d) {
     // class by class, so the first 1,000 test images would all be airplanes.
     auto spread = [](const Dataset& ds, int64_t n) {
         n = std::min(n, ds.size());
-        std::vector<int64_t> idx(size_t(n));
+        std::vector<int64_t> idx(static_cast<size_t>(n));
         for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = i * ds.size() / n;
         return ds.subset(idx);
     };
