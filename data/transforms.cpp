@@ -109,9 +109,9 @@ Transform normalize(std::vector<float> mean, std::vector<float> std) {
 std::vector<Transform> two_views(Transform t) { return {t, t}; }
 
 Transform simclr_augment(int64_t size, float strength) {
-    const float s = strength;
+    const float s = strength;   // SimCLR's colour strength: jitter (0.8s, 0.8s, 0.8s, 0.2s)
     return compose({random_resized_crop(size), random_horizontal_flip(0.5f),
-                    random_apply(color_jitter(0.4f * s, 0.4f * s, 0.4f * s, 0.1f * s), 0.8f),
+                    random_apply(color_jitter(0.8f * s, 0.8f * s, 0.8f * s, 0.2f * s), 0.8f),
                     random_grayscale(0.2f)});
 }
 

@@ -63,9 +63,10 @@ Transform random_erasing(float p = 0.5f, std::pair<float, float> scale = {0.02f,
 // ---- pipelines
 // Two independent augmentations of each image (SimCLR, SupCon); the loader stacks the views.
 std::vector<Transform> two_views(Transform t);
-// SimCLR's CIFAR pipeline (Chen et al. 2020): random resized crop, flip, colour jitter
-// (0.4,0.4,0.4,0.1) with p = 0.8, grayscale p = 0.2. `strength` scales the jitter.
-Transform simclr_augment(int64_t size, float strength = 1.f);
+// SimCLR's pipeline (Chen et al. 2020): random resized crop, flip, colour jitter with p = 0.8,
+// grayscale p = 0.2. `strength` is SimCLR's colour strength s: jitter (0.8s, 0.8s, 0.8s, 0.2s);
+// the default 0.5 is their CIFAR-10 setting, (0.4, 0.4, 0.4, 0.1).
+Transform simclr_augment(int64_t size, float strength = 0.5f);
 // MNIST: small shifts and rotations that keep digits readable.
 Transform mnist_augment(float degrees = 10.f, float shift = 0.1f);
 

@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
                     full ? "" : " A subset spread evenly over the classes; --full for all of it.");
 
         // ---- 1. the views
-        const Transform augment = transforms::simclr_augment(32, 1.f);
+        const Transform augment = transforms::simclr_augment(32, 0.5f);
         const Transform norm = transforms::normalize(kMean, kStd);
         const Transform augment_norm = transforms::compose({augment, norm});
         say("== 1. The augmentations (Chen et al. 2020): random resized crop (8-100% of the area, then back\n"

@@ -105,7 +105,7 @@ Result train_and_evaluate(const std::string& method, const Dataset& train, const
     lo.workers = 1;
     lo.seed = 7;
     lo.views = transforms::two_views(
-        transforms::compose({transforms::simclr_augment(32, 1.f), transforms::normalize(kMean, kStd)}));
+        transforms::compose({transforms::simclr_augment(32, 0.5f), transforms::normalize(kMean, kStd)}));
     Loader loader(train, sampler, lo);
     nn::SGDOptions so;
     so.lr = bud.lr;
