@@ -60,7 +60,7 @@ public:
 
     void start_epoch(int64_t epoch);   // stops any unfinished epoch, then starts the workers
     bool next(Batch& batch);           // false once the epoch's batches are all handed out
-    int64_t num_batches() const { return int64_t(batches_.size()); }
+    int64_t num_batches() const { return int64_t(batches_.size()); }   // of the epoch started last (0 before)
     LoaderStats stats() const;         // of the current epoch
 
 private:
