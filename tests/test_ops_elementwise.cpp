@@ -9,23 +9,14 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "tests/test_helpers.h"
 #include "core/random.h"
 
 using namespace ct;
+using ct::test::check_grad;
+using ct::test::check_values;
 
 namespace {
-void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-6) {
-    REQUIRE(t.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(t.data()[i] == doctest::Approx(expected[i]).epsilon(eps).scale(1.0));
-    }
-}
-void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
-    INFO(r.message());
-    CHECK(r.ok);
-}
 // Values in +-[0.2, 1.5]: never within a gradcheck step of 0.
 Tensor away_from_zero(const Shape& s, Generator& g) {
     Tensor t = Tensor::uniform(s, 0.2f, 1.5f, g);

@@ -7,16 +7,14 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "tests/test_helpers.h"
 #include "core/random.h"
 
 using namespace ct;
+using ct::test::check_grad;
+using ct::test::check_values;
 
 namespace {
-void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
-    INFO(r.message());
-    CHECK(r.ok);
-}
 // C = op(A) op(B) in double, A and B as stored (row-major), op = transpose when the flag is set.
 std::vector<double> reference_matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     const int64_t M = ta ? a.size(1) : a.size(0), K = ta ? a.size(0) : a.size(1);

@@ -7,16 +7,13 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "tests/test_helpers.h"
 #include "core/random.h"
 
 using namespace ct;
+using ct::test::check_grad;
 
 namespace {
-void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
-    INFO(r.message());
-    CHECK(r.ok);
-}
 void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-5) {
     REQUIRE(t.numel() == int64_t(expected.size()));
     for (size_t i = 0; i < expected.size(); ++i) {

@@ -5,16 +5,14 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "tests/test_helpers.h"
 #include "core/random.h"
 
 using namespace ct;
+using ct::test::check_grad;
+using ct::test::check_values;
 
 namespace {
-void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
-    INFO(r.message());
-    CHECK(r.ok);
-}
 using V = std::vector<float>;
 // 1x1x4x4 = [[0..3], [4..7], [8..11], [12..15]]
 Tensor grid4() { return reshape(Tensor::arange(16), {1, 1, 4, 4}); }

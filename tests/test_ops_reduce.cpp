@@ -7,23 +7,14 @@
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "tests/test_helpers.h"
 #include "core/random.h"
 
 using namespace ct;
+using ct::test::check_grad;
+using ct::test::check_values;
 
 namespace {
-void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-6) {
-    REQUIRE(t.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(t.data()[i] == doctest::Approx(expected[i]).epsilon(eps).scale(1.0));
-    }
-}
-void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
-    INFO(r.message());
-    CHECK(r.ok);
-}
 // x = [[1, 2, 3], [4, 5, 6]]
 Tensor m23() { return Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}); }
 }  // namespace
