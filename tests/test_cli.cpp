@@ -205,6 +205,15 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     CHECK(r.output.find("no-such-dataset") != std::string::npos);
 }
 
+TEST_CASE("cli: a loss that becomes NaN or infinite stops the run with the step named") {
+    TempDir tmp("nan");
+    // Adam with lr 1e6 throws the weights to ~1e6 after one step: the squared distances overflow.
+    const Result r = run("train --method siamese --batch-size 16 --epochs 1 --lr 1e6 --out " + tmp.str() + "/run " + kMnistTiny);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("error: the loss became") != std::string::npos);
+    CHECK(r.output.find("at step") != std::string::npos);
+}
+
 TEST_CASE("cli: --help lists every command") {
     const Result r = run("--help");
     CHECK(r.exit_code == 0);

@@ -193,9 +193,10 @@ int train(RunConfig c, const TrainOptions& options) {
             const float value = loss.item();
             if (!std::isfinite(value)) {
                 bar.finish();
-                std::fprintf(stderr, "error: the loss became %s at step %ld (epoch %ld); stopped. The last good "
-                             "checkpoint is %s (try a lower --lr)\n", std::isnan(value) ? "NaN" : "infinite",
-                             long(step + 1), long(epoch + 1), last_path.c_str());
+                const std::string kept = fs::exists(last_path) ? "the last good checkpoint " + last_path + " is kept"
+                                                               : "no checkpoint had been written yet";
+                std::fprintf(stderr, "error: the loss became %s at step %ld (epoch %ld); stopped, %s (try a lower --lr)\n",
+                             std::isnan(value) ? "NaN" : "infinite", long(step + 1), long(epoch + 1), kept.c_str());
                 return 1;
             }
             opt->zero_grad();
