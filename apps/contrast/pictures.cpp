@@ -75,6 +75,16 @@ int plot(const std::string& run_dir, const std::string& checkpoint) {
         o.y_label = "principal axis 2";
     }
     o.title = r.config.method + " on " + r.config.data + " test set (" + std::to_string(e.size(0)) + " points)\n" + how;
+    std::ifstream eval_file(run_dir + "/eval.json");   // written by `contrast eval`, if it ran
+    if (eval_file.good()) {
+        const nlohmann::json j = nlohmann::json::parse(eval_file, nullptr, false);
+        if (!j.is_discarded() && j.contains("precision_at_1") && j.contains("map_at_r")) {
+            char line[96];
+            std::snprintf(line, sizeof line, ", P@1 %.4f, MAP@R %.4f", j["precision_at_1"].get<double>(),
+                          j["map_at_r"].get<double>());
+            o.title += line;
+        }
+    }
     const std::string path = run_dir + "/embedding.png";
     scatter_plot(xy, r.data.test.labels, o).save_png(path);
     std::printf("wrote %s/loss.png, %s/accuracy.png and %s (%s)\n", run_dir.c_str(), run_dir.c_str(), path.c_str(),
