@@ -110,7 +110,7 @@ bench: check-deps $(BENCHES)
 # ASan + UBSan build of the suite in build-debug/, then run it.
 debug:
 	@$(MAKE) BUILD=build-debug CXXFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS="-fsanitize=address,undefined" build-debug/tests
+	  LDLIBS="-fsanitize=address,undefined" build-debug/tests build-debug/contrast
 	ASAN_OPTIONS=detect_leaks=1 ./build-debug/tests $(TEST_ARGS)
 
 deps:
