@@ -122,7 +122,7 @@ void bandwidth() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ct::use_passive_openmp_wait(argv);
+    ct::limit_openmp_spinning(argv);
     const int threads = argc > 1 ? std::stoi(argv[1]) : 2;
     set_num_threads(threads);
     std::printf("bench_core: %d threads\n\n", threads);

@@ -422,7 +422,7 @@ int run(const Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ct::use_passive_openmp_wait(argv);   // see core/parallel.h
+    ct::limit_openmp_spinning(argv);   // see core/parallel.h
     CLI::App app{"contrast training-step benchmark: the workloads W1-W4 of spec/WORKLOADS.md"};
     Options opt;
     std::vector<std::string> choices = kWorkloads;

@@ -8,9 +8,9 @@
 
 namespace ct {
 
-void use_passive_openmp_wait(char** argv) {
-    if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+void limit_openmp_spinning(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+    setenv("GOMP_SPINCOUNT", "10000", 1);
     execv("/proc/self/exe", argv);   // returns only on failure: then run on, spinning
 }
 

@@ -32,13 +32,16 @@ void parallel_for(int64_t n, F f, int64_t cost_per_item = 1) {
 void set_num_threads(int n);   // OpenMP and OpenBLAS together
 int num_threads();
 
-// Restarts the program with OMP_WAIT_POLICY=PASSIVE unless the variable is already set; call it
-// first thing in main. By default GNU OpenMP threads spin after every parallel region, and on a
-// 2-core machine that spinning takes the CPU from the other compute thread when anything else
-// runs (the data loader's workers, another program): an E1 training step measured 2.5-4x slower
-// under load with spinning threads. The variable is read once, when libgomp loads, hence the
-// restart (the same executable, the same arguments). Programs embedding contrast can instead set
-// OMP_WAIT_POLICY=passive in their environment.
-void use_passive_openmp_wait(char** argv);
+// Restarts the program with GOMP_SPINCOUNT=10000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is
+// already set; call it first thing in main. Idle GNU OpenMP threads spin before they sleep:
+// 300,000 rounds by default, so on a 2-core machine with anything else running (the data loader's
+// workers, another program) the spinning thread takes the core the working one needs, and a
+// W1 training step measured 5150 ms instead of 363 ms with two busy processes beside it. Not
+// spinning at all (OMP_WAIT_POLICY=passive) was as bad there (4612 ms): each of the many short
+// parallel regions of a backward pass then waits for a sleeping thread to be scheduled. A short
+// spin keeps both cases fast (W1 on an idle machine: 162 ms, against 170 ms by default). The
+// variables are read once, when libgomp loads, hence the restart (same executable, same
+// arguments). Programs embedding contrast can set GOMP_SPINCOUNT=10000 in their environment.
+void limit_openmp_spinning(char** argv);
 
 }  // namespace ct

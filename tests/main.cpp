@@ -5,7 +5,7 @@
 #include "core/parallel.h"
 
 int main(int argc, char** argv) {
-    ct::use_passive_openmp_wait(argv);
+    ct::limit_openmp_spinning(argv);
     doctest::Context context(argc, argv);
     return context.run();
 }

@@ -17,7 +17,7 @@ using namespace ct;
 static void say(const char* text) { std::printf("%s\n", text); }
 
 int main(int argc, char** argv) {
-    ct::use_passive_openmp_wait(argv);
+    ct::limit_openmp_spinning(argv);
     const std::string out_dir = argc > 1 ? argv[1] : "runs/walkthroughs/01_autograd";
     std::filesystem::create_directories(out_dir);
     say("What you will learn:\n"

@@ -205,7 +205,7 @@ Series series(const std::string& name, const std::vector<double>& x, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-    use_passive_openmp_wait(argv);   // see core/parallel.h: spinning OpenMP threads slow a busy machine
+    limit_openmp_spinning(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/05_triplets_mining", data_dir;
     bool full = false;
     int64_t epochs = 3;

@@ -134,7 +134,7 @@ void similarity_picture(nn::EncoderProjector& net, const Tensor& views, const st
 }  // namespace
 
 int main(int argc, char** argv) {
-    use_passive_openmp_wait(argv);   // see core/parallel.h: spinning OpenMP threads slow a busy machine
+    limit_openmp_spinning(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/06_simclr", data_dir;
     bool full = false;
     int64_t epochs = 2, train_images = 4000, test_images = 1000, batch = 128;

@@ -224,7 +224,7 @@ Image pca_panels(const std::vector<Result>& results, const Dataset& test) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    use_passive_openmp_wait(argv);   // see core/parallel.h: spinning OpenMP threads slow a busy machine
+    limit_openmp_spinning(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/07_supcon_vs_simclr", data_dir;
     bool full = false;
     int64_t train_images = 3000, test_images = 1000;
