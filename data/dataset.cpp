@@ -48,6 +48,13 @@ std::vector<int64_t> Dataset::labels_of(const std::vector<int64_t>& indices) con
     return out;
 }
 
+Dataset Dataset::evenly_spaced(int64_t n) const {
+    n = std::max<int64_t>(0, std::min(n, size()));
+    std::vector<int64_t> indices(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) indices[size_t(i)] = i * size() / n;
+    return subset(indices);
+}
+
 Dataset Dataset::subset(const std::vector<int64_t>& indices) const {
     Dataset out;
     out.name = name;

@@ -30,6 +30,9 @@ struct Dataset {
     Tensor all_images() const;                                     // (N,C,H,W): N*C*H*W*4 bytes
     std::vector<int64_t> labels_of(const std::vector<int64_t>& indices) const;
     Dataset subset(const std::vector<int64_t>& indices) const;     // copies the chosen images
+    // n images at evenly spaced positions (all of them if n >= size()). Not the first n: image
+    // folders are stored class by class, so the first 1,000 CIFAR-10 images are all airplanes.
+    Dataset evenly_spaced(int64_t n) const;
     std::vector<int64_t> class_counts() const;                     // (num_classes)
 
     // Throws ct::ValueError unless pixels match N*C*H*W and every label indexes `classes`.

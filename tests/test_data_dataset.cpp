@@ -43,6 +43,15 @@ TEST_CASE("dataset: subset copies the chosen images and labels") {
     CHECK(s.classes.size() == 3);
 }
 
+TEST_CASE("dataset: evenly_spaced picks positions i * size / n, not the first n") {
+    // size 4, n 2: positions 0 * 4 / 2 = 0 and 1 * 4 / 2 = 2
+    const ct::Dataset s = tiny().evenly_spaced(2);
+    CHECK(s.labels == std::vector<int64_t>{1, 1});
+    CHECK(s.pixels == std::vector<uint8_t>{0, 1, 2, 3, 8, 9, 10, 11});
+    CHECK(tiny().evenly_spaced(10).size() == 4);   // more than there are: all of them, once
+    CHECK(tiny().evenly_spaced(0).size() == 0);
+}
+
 TEST_CASE("dataset: validate") {
     ct::Dataset ds = tiny();
     CHECK_NOTHROW(ds.validate());

@@ -32,8 +32,8 @@ struct RunConfig {
     int64_t pk_classes = 8, pk_samples = 32;
     float color_strength = 0.5f;         // SimCLR colour-jitter strength on 3-channel data
     bool augment = true;                 // siamese/triplet/classifier: mild augmentation
-    int64_t train_limit = 0;             // > 0: use only the first N training images (smoke tests)
-    int64_t test_limit = 0;              // > 0: evaluate on the first N test images
+    int64_t train_limit = 0;             // > 0: use only N training images, evenly spaced (smoke tests)
+    int64_t test_limit = 0;              // > 0: evaluate on N test images, evenly spaced
     int threads = 2;
     int workers = 2;
     uint64_t seed = 0;

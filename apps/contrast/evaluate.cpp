@@ -30,15 +30,7 @@ LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
 }
 
 double online_precision(const RunConfig& c, const Model& m, const RunData& d) {
-    // Evenly spaced samples, not the first ones: image folders (CIFAR-10's JPEG release) are stored
-    // class by class, so the first 1,000 test images would all be airplanes.
-    auto spread = [](const Dataset& ds, int64_t n) {
-        n = std::min(n, ds.size());
-        std::vector<int64_t> idx(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = i * ds.size() / n;
-        return ds.subset(idx);
-    };
-    const Dataset refs = spread(d.train, 5000), queries = spread(d.test, 1000);
+    const Dataset refs = d.train.evenly_spaced(5000), queries = d.test.evenly_spaced(1000);
     const Transform t = eval_transform(d);
     SearchOptions s;
     s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;

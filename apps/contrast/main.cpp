@@ -45,8 +45,8 @@ void add_train_flags(CLI::App& cmd, RunConfig& c, std::string& method, std::stri
     cmd.add_option("--pk", pk, "P,K: P classes x K samples per triplet batch (e.g. 8,32)");
     cmd.add_option("--color-strength", c.color_strength, "SimCLR colour-jitter strength")->check(CLI::Range(0.0, 1.0));
     cmd.add_flag("!--no-augment", c.augment, "no augmentation for siamese / triplet / classifier");
-    cmd.add_option("--train-limit", c.train_limit, "use only the first N training images")->check(CLI::NonNegativeNumber);
-    cmd.add_option("--test-limit", c.test_limit, "evaluate on the first N test images")->check(CLI::NonNegativeNumber);
+    cmd.add_option("--train-limit", c.train_limit, "use only N training images, evenly spaced")->check(CLI::NonNegativeNumber);
+    cmd.add_option("--test-limit", c.test_limit, "evaluate on N test images, evenly spaced")->check(CLI::NonNegativeNumber);
     cmd.add_option("--threads", c.threads, "compute threads (OpenMP + OpenBLAS)")->check(CLI::Range(1, 256));
     cmd.add_option("--workers", c.workers, "data loader threads (0: load on the training thread)")->check(CLI::Range(0, 64));
     cmd.add_option("--seed", c.seed, "seed of every random choice");

@@ -95,10 +95,8 @@ int plot(const std::string& run_dir, const std::string& checkpoint) {
 int retrieve(const std::string& run_dir, int64_t queries, int64_t neighbors, const std::string& checkpoint) {
     LoadedRun r = load_run(run_dir, checkpoint);
     const Transform t = eval_transform(r.data);
-    // Evenly spread queries over the test set, so several classes show up.
-    std::vector<int64_t> qidx;
-    for (int64_t i = 0; i < queries; ++i) qidx.push_back(i * std::max<int64_t>(1, r.data.test.size() / queries));
-    const Dataset qset = r.data.test.subset(qidx);
+    const Dataset qset = r.data.test.evenly_spaced(queries);   // several classes show up
+    queries = qset.size();
     SearchOptions s;
     s.distance = uses_euclidean(r.config) ? SearchMetric::Euclidean : SearchMetric::Cosine;
     const Neighbors nb = knn_search(embed_dataset(r.model, qset, t), embed_dataset(r.model, r.data.train, t),

@@ -16,13 +16,8 @@ RunData load_run_data(const RunConfig& c) {
     RunData d;
     d.train = load_dataset(c.data, Split::Train, c.data_dir);
     d.test = load_dataset(c.data, Split::Test, c.data_dir);
-    auto first = [](const Dataset& ds, int64_t n) {
-        std::vector<int64_t> idx(size_t(std::min(n, ds.size())));
-        for (size_t i = 0; i < idx.size(); ++i) idx[i] = int64_t(i);
-        return ds.subset(idx);
-    };
-    if (c.train_limit > 0 && c.train_limit < d.train.size()) d.train = first(d.train, c.train_limit);
-    if (c.test_limit > 0 && c.test_limit < d.test.size()) d.test = first(d.test, c.test_limit);
+    if (c.train_limit > 0) d.train = d.train.evenly_spaced(c.train_limit);
+    if (c.test_limit > 0) d.test = d.test.evenly_spaced(c.test_limit);
     if (d.train.channels == 1) {
         d.mean = {0.1307f};   // the MNIST statistics everyone uses
         d.std = {0.3081f};
