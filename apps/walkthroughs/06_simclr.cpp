@@ -39,15 +39,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// n images spread evenly over the dataset (the JPEG folders are sorted by class, so the first n
-// would all be aeroplanes).
-Dataset spread_subset(const Dataset& d, int64_t n) {
-    if (n <= 0 || n >= d.size()) return d;
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = i * d.size() / n;
-    return d.subset(idx);
-}
-
 // (h, z) of every image of `d` after `transform` (eval mode, no graph): h the 128-d encoder
 // features that kNN and the probe use, z the 64-d projection the loss sees.
 std::pair<Tensor, Tensor> features(nn::EncoderProjector& net, const Dataset& d, const Transform& transform,
@@ -81,7 +72,7 @@ Report measure(nn::EncoderProjector& net, const Dataset& train, const Dataset& t
     r.knn = weighted_knn_accuracy(test_h, test.labels, train_h, train.labels, 200, 0.1f);
     r.probe = linear_probe(train_h, train.labels, test_h, test.labels, train.num_classes()).test_accuracy;
     // Two independent augmentations of 500 test images: the positive pairs of SimCLR.
-    const Dataset pairs = spread_subset(test, 500);
+    const Dataset pairs = test.evenly_spaced(500);
     auto [h1, z1] = features(net, pairs, augmented, 1);
     auto [h2, z2] = features(net, pairs, augmented, 2);
     NoGradGuard no_grad;
@@ -163,8 +154,8 @@ int main(int argc, char** argv) {
         const auto t_start = std::chrono::steady_clock::now();
         std::filesystem::create_directories(out_dir);
         if (!full) {
-            train = spread_subset(train, train_images);
-            test = spread_subset(test, test_images);
+            train = train.evenly_spaced(train_images);
+            test = test.evenly_spaced(test_images);
         }
         say("What you will learn:\n"
             "  1. what SimCLR's augmentations do to an image, and why two views of one image are a positive pair;\n"

@@ -41,14 +41,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// n images spread evenly over the dataset (the JPEG folders are sorted by class).
-Dataset spread_subset(const Dataset& d, int64_t n) {
-    if (n <= 0 || n >= d.size()) return d;
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = i * d.size() / n;
-    return d.subset(idx);
-}
-
 // The 128-d encoder features h of every image (normalised, not augmented), eval mode, no graph.
 Tensor encoder_features(nn::EncoderProjector& net, const Dataset& d) {
     NoGradGuard no_grad;
@@ -251,8 +243,8 @@ int main(int argc, char** argv) {
         const auto t_start = std::chrono::steady_clock::now();
         std::filesystem::create_directories(out_dir);
         if (!full) {
-            train = spread_subset(train, train_images);
-            test = spread_subset(test, test_images);
+            train = train.evenly_spaced(train_images);
+            test = test.evenly_spaced(test_images);
         }
         say("What you will learn:\n"
             "  1. what changes between SimCLR, SupCon and plain cross-entropy when everything else is equal:\n"
