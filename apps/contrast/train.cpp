@@ -162,10 +162,11 @@ int train(RunConfig c, const TrainOptions& options) {
         write_text_atomic(run + "/metrics.csv", "epoch,loss,online_p_at_1,lr,seconds,data_wait_share,images_per_second\n");
     }
 
-    auto save = [&](const std::string& path) {
+    // resume_epoch: the epoch a resumed run starts in (the current one mid-epoch, the next at its end)
+    auto save = [&](const std::string& path, int64_t resume_epoch) {
         nn::TrainingState st;
         st.optimizer = opt->state_tensors();
-        st.epoch = epoch;
+        st.epoch = resume_epoch;
         st.step = step;
         st.config_json = nlohmann::json{{"config", to_json(c)}, {"best", progress.best},
                                         {"epoch_loss_sum", progress.epoch_loss_sum},
@@ -213,7 +214,7 @@ int train(RunConfig c, const TrainOptions& options) {
             waited = wait_now;
             if (g_interrupted || (options.stop_after_steps > 0 && step >= options.stop_after_steps)) {
                 bar.finish();
-                save(last_path);
+                save(last_path, epoch);
                 std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
                             long(step), last_path.c_str(), run.c_str());
                 std::signal(SIGINT, SIG_DFL);
@@ -240,10 +241,8 @@ int train(RunConfig c, const TrainOptions& options) {
         progress.epoch_batches = 0;
         const bool improved = p1 > progress.best;
         if (improved) progress.best = p1;
-        epoch++;   // the checkpoint records the next epoch to run
-        save(last_path);
-        if (improved) save(best_path);
-        epoch--;
+        save(last_path, epoch + 1);
+        if (improved) save(best_path, epoch + 1);
     }
     std::signal(SIGINT, SIG_DFL);
     write_curves(run);
