@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/blas.h"
+#include "core/fast_exp.h"
 #include "core/parallel.h"
 
 namespace ct {
@@ -22,53 +23,61 @@ void check_nt_xent_args(const char* op, const Tensor& z1, const Tensor& z2, floa
 // The fused core of NT-Xent on unit rows z:(M,D), M = 2N -> ().
 // Why fused: composed, the (M,M) logits pass through scale, masked_fill, log_softmax, gather and
 // mean, each a full pass with its own buffer, and matmul's backward costs two GEMMs. Here the
-// forward is one GEMM plus one row pass that keeps the softmax P, and since S = z z^T is
-// symmetric the backward is one GEMM: dz = (G + G^T) z with G = dL/dS. Checked against
-// nt_xent_loss_composed in tests/test_losses_nt_xent.cpp.
+// forward is one GEMM plus two passes over each row (max, then the sum of exps), and since
+// S = z z^T is symmetric the backward is one GEMM: dz = (G + G^T) z with G = dL/dS. Backward
+// rebuilds both P_ij and P_ji from row i of S and the rows' log-sum-exps, so it never reads S by
+// column. Checked against nt_xent_loss_composed in tests/test_losses_nt_xent.cpp.
 Tensor nt_xent_fused(const Tensor& z, float temperature) {
     const int64_t M = z.size(0), D = z.size(1), N = M / 2;
     const float inv_t = 1.f / temperature;
-    Tensor p = Tensor::empty({M, M});   // S first, then the softmax over j != i, kept for backward
-    float* pp = p.data();
-    gemm(NoTrans, Trans, M, M, D, z.data(), z.data(), 0.f, pp);   // S = z z^T (cosines)
+    constexpr float minus_inf = -std::numeric_limits<float>::infinity();
+    Tensor s = Tensor::empty({M, M});   // cosines, the diagonal set to -inf: self is masked out
+    float* ps = s.data();
+    gemm(NoTrans, Trans, M, M, D, z.data(), z.data(), 0.f, ps);   // S = z z^T
+    std::vector<float> lse(static_cast<size_t>(M));   // log sum_{j != i} exp(S_ij / t), per row
     std::vector<double> row_loss(static_cast<size_t>(M));
     parallel_for(M, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
-            float* r = pp + i * M;
-            const float partner_logit = r[(i + N) % M] * inv_t;
-            float mx = -std::numeric_limits<float>::infinity();   // max over j != i: the shift
-            for (int64_t j = 0; j < M; ++j)
-                if (j != i) mx = std::max(mx, r[j] * inv_t);
-            double z_sum = 0;
-            for (int64_t j = 0; j < M; ++j) {
-                const float v = j == i ? 0.f : std::exp(r[j] * inv_t - mx);   // self masked out
-                r[j] = v;
-                z_sum += v;
-            }
-            const float inv_z = float(1.0 / z_sum);
-            for (int64_t j = 0; j < M; ++j) r[j] *= inv_z;                    // P_ij
-            row_loss[size_t(i)] = double(mx) + std::log(z_sum) - double(partner_logit);   // -log P_i,partner
+            float* r = ps + i * M;
+            r[i] = minus_inf;
+            float mx = minus_inf;
+#pragma omp simd reduction(max : mx)
+            for (int64_t j = 0; j < M; ++j) mx = std::max(mx, r[j]);
+            const float shift = mx * inv_t, it = inv_t;   // the max logit: no exp overflows
+            float z_sum = 0.f;   // the diagonal adds fast_exp's floor, 1e-38: nothing next to >= 1
+#pragma omp simd reduction(+ : z_sum)
+            for (int64_t j = 0; j < M; ++j) z_sum += fast_exp(r[j] * it - shift);
+            lse[size_t(i)] = shift + std::log(z_sum);
+            row_loss[size_t(i)] = double(lse[size_t(i)]) - double(r[(i + N) % M] * inv_t);   // -log P_i,partner
         }
-    }, M);
+    }, 16 * M);
     double total = 0;
     for (double v : row_loss) total += v;
     Tensor loss = Tensor::scalar(float(total / double(M)));
-    return record("nt_xent", loss, {z}, [z, pd = p.detach(), M, N, D, inv_t](const float* dy, Grads& g) {
+    return record("nt_xent", loss, {z}, [z, sd = s.detach(), lse, M, N, D, inv_t](const float* dy, Grads& g) {
         float* dz = g.get(0);
         if (!dz) return;
-        // dL/dS_ij = dy/M * (P_ij - [j = partner(i)]) / t  (0 on the diagonal); H = G + G^T
+        // dL/dS_ij = dy/M * (P_ij - [j = partner(i)]) / t (0 on the diagonal), P_ij = exp(S_ij/t - lse_i);
+        // H = G + G^T, and partner() is its own inverse, so both -1 terms land on (i, partner(i)).
         const float c = dy[0] * inv_t / float(M);
-        const float* P = pd.data();
+        const float* S = sd.data();
+        const float* L = lse.data();
         Tensor h = Tensor::empty({M, M});
         float* ph = h.data();
         parallel_for(M, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i)
+            for (int64_t i = b; i < e; ++i) {
+                const float* r = S + i * M;
+                float* hr = ph + i * M;
+                const float lse_i = L[i], scale = c, it = inv_t;
+#pragma omp simd
                 for (int64_t j = 0; j < M; ++j) {
-                    const float gij = P[i * M + j] - (j == (i + N) % M ? 1.f : 0.f);
-                    const float gji = P[j * M + i] - (i == (j + N) % M ? 1.f : 0.f);
-                    ph[i * M + j] = c * (gij + gji);
+                    const float logit = r[j] * it;
+                    hr[j] = scale * (fast_exp(logit - lse_i) + fast_exp(logit - L[j]));   // c (P_ij + P_ji)
                 }
-        }, M);
+                hr[i] = 0.f;
+                hr[(i + N) % M] -= 2.f * c;
+            }
+        }, 32 * M);
         gemm(NoTrans, NoTrans, M, D, M, ph, z.data(), 1.f, dz);   // dz += (G + G^T) z
     });
 }
