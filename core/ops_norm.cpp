@@ -1,7 +1,9 @@
 // Normalisation and the NN functions: batch_norm (fused), dropout, softmax, log_softmax,
-// cross_entropy and normalize (composed).
+// cross_entropy (composed) and normalize (fused).
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "core/broadcast.h"
 #include "core/ops.h"
@@ -178,10 +180,51 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets, 
     return reduction == Reduction::Sum ? sum(nll) : mean(nll);
 }
 
-// x / max(|x|_2, eps) along dim, as torch.nn.functional.normalize.
+// y = x / max(|x|_2, eps) along dim, as torch.nn.functional.normalize.   x:(..., n, ...) -> y: same
+// Fused: composed as div(x, clamp_min(norm(x))), the backward of the broadcast division was a
+// tenth of an NT-Xent step. With d = max(|x|, eps): dx = (dy - y <dy, y>) / |x| where |x| > eps,
+// and dx = dy / eps where the clamp holds d constant (as the composed form; tests/test_ops_norm.cpp).
 Tensor normalize(const Tensor& x, int64_t dim, float eps) {
     CT_CHECK(x.defined(), "normalize: got an undefined tensor");
-    return div(x, clamp_min(norm(x, dim, true), eps));
+    dim = wrap_dim("normalize", dim, x.dim());
+    const AxisSplit s = split_at(x.shape(), dim, true);
+    Tensor y = Tensor::empty(x.shape());
+    std::vector<float> length(static_cast<size_t>(s.outer * s.inner));   // |x| per slice
+    const float* px = x.data();
+    float* py = y.data();
+    float* pl = length.data();
+    parallel_for(s.outer * s.inner, [=](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) {
+            const int64_t base = (c / s.inner) * s.n * s.inner + c % s.inner;
+            double acc = 0;
+            for (int64_t k = 0; k < s.n; ++k) acc += double(px[base + k * s.inner]) * px[base + k * s.inner];
+            pl[c] = float(std::sqrt(acc));
+            const float inv = 1.f / std::max(pl[c], eps);
+            for (int64_t k = 0; k < s.n; ++k) py[base + k * s.inner] = px[base + k * s.inner] * inv;
+        }
+    }, 2 * s.n);
+    return record("normalize", y, {x}, [yd = y.detach(), length = std::move(length), s, eps](const float* dy, Grads& g) {
+        float* gx = g.get(0);
+        if (!gx) return;
+        const float* py = yd.data();
+        const float* pl = length.data();
+        parallel_for(s.outer * s.inner, [=](int64_t b, int64_t e) {
+            for (int64_t c = b; c < e; ++c) {
+                const int64_t base = (c / s.inner) * s.n * s.inner + c % s.inner;
+                if (pl[c] <= eps) {   // d = eps, a constant: dx = dy / eps
+                    for (int64_t k = 0; k < s.n; ++k) gx[base + k * s.inner] += dy[base + k * s.inner] / eps;
+                    continue;
+                }
+                float dot = 0.f;   // <dy, y>
+                for (int64_t k = 0; k < s.n; ++k) dot += dy[base + k * s.inner] * py[base + k * s.inner];
+                const float inv = 1.f / pl[c];
+                for (int64_t k = 0; k < s.n; ++k) {
+                    const int64_t j = base + k * s.inner;
+                    gx[j] += (dy[j] - py[j] * dot) * inv;   // (dy - y <dy, y>) / |x|
+                }
+            }
+        }, 3 * s.n);
+    });
 }
 
 }  // namespace ct

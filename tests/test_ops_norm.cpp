@@ -230,5 +230,25 @@ TEST_CASE("normalize: x / max(|x|, eps) along a dim") {
     Generator g(95);
     check_grad([](const std::vector<Tensor>& in) { return normalize(in[0]); }, {Tensor::randn({3, 4}, g)});
     check_grad([](const std::vector<Tensor>& in) { return normalize(in[0], 0); }, {Tensor::randn({3, 2}, g)});
-    CHECK_THROWS_WITH_AS(normalize(x, 2), doctest::Contains("norm: dimension 2 out of range"), ShapeError);
+    CHECK_THROWS_WITH_AS(normalize(x, 2), doctest::Contains("normalize: dimension 2 out of range"), ShapeError);
+}
+
+TEST_CASE("normalize: the fused op equals its composed formula, values and gradients") {
+    // x / clamp_min(norm(x), eps) built from three ops, along the middle dim of (3,4,2) (strided
+    // slices), with one zero slice where the clamp holds; eps 1e-3 keeps that gradient moderate.
+    Generator g(96);
+    Tensor x = Tensor::randn({3, 4, 2}, g);
+    for (int64_t k = 0; k < 4; ++k) x.data()[(1 * 4 + k) * 2 + 1] = 0.f;   // slice (1, :, 1) is zero
+    Tensor w = Tensor::randn({3, 4, 2}, g);   // a weighted sum makes dy differ per element
+    Tensor a = x.clone().requires_grad_(), b = x.clone().requires_grad_();
+    Tensor fused = normalize(a, 1, 1e-3f);
+    Tensor composed = div(b, clamp_min(norm(b, 1, true), 1e-3f));
+    sum(fused * w).backward();
+    sum(composed * w).backward();
+    const auto yf = fused.to_vector(), yc = composed.to_vector(), gf = a.grad().to_vector(), gc = b.grad().to_vector();
+    for (size_t i = 0; i < yf.size(); ++i) {
+        INFO("element " << i);
+        CHECK(yf[i] == doctest::Approx(yc[i]).epsilon(1e-6));
+        CHECK(gf[i] == doctest::Approx(gc[i]).epsilon(1e-5));
+    }
 }
