@@ -50,6 +50,10 @@ TEST_CASE("apps plot: line chart") {
     CHECK(img.height() == 500);
     CHECK(img.pixel(128, 398) == tab_blue);
     CHECK(img.pixel(128, 100) != tab_blue);
+    // the curve rises to the top-right corner, so the legend goes top-left and leaves the end
+    // marker at px(1) = 110 + 1.03/1.06 * 660 = 751.3, py(1) = 420 - 1.06/1.12 * 396 = 45.2 visible
+    CHECK(img.pixel(751, 45) == tab_blue);
+    CHECK(img.pixel(120, 34) == Color{200, 200, 200});   // the legend box's top-left corner at (120, 34)
     // the frame's top-left corner is the axis colour
     CHECK(img.pixel(109, 23) == Color{60, 60, 60});
     CHECK_THROWS_WITH_AS(line_plot({Series{"bad", {0, 1}, {0}}}), doctest::Contains("series 'bad' has 2 x and 1 y values"),
@@ -58,6 +62,19 @@ TEST_CASE("apps plot: line chart") {
     img.save_png(path);
     CHECK(std::filesystem::file_size(path) > 1000);
     std::remove(path.c_str());
+}
+
+TEST_CASE("apps plot: a long title wraps at spaces and pushes the frame down") {
+    // 40 words of 4 letters (text_width 2 x 24 = 48 px, +12 per space) do not fit one 700-pixel
+    // line (2 * min(440, 360) - 20): 11 words make 11 * 48 + 10 * 12 = 648 px per line, so 4 lines of
+    // 26 pixels each; the frame's top edge moves from y = 23 to 24 + 4 * 26 - 1 = 127.
+    std::string title;
+    for (int i = 0; i < 40; ++i) title += (i ? " " : "") + std::string("word");
+    LinePlotOptions o;
+    o.title = title;
+    Image img = line_plot({Series{"", {0, 1}, {0, 1}}}, o);
+    CHECK(img.pixel(109, 127) == Color{60, 60, 60});
+    CHECK(img.pixel(109, 23) != Color{60, 60, 60});
 }
 
 TEST_CASE("apps plot: scatter of classes with a legend") {

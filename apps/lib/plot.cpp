@@ -39,11 +39,37 @@ std::pair<double, double> padded(double lo, double hi, double margin) {
     return {lo - pad, hi + pad};
 }
 
-int title_height(const std::string& title) { return int(split_lines(title).size()) * (Image::text_height(kFont) + 6); }
+// The title's lines, '\n' kept and each line wrapped at spaces to max_width pixels (a single word
+// wider than that stays whole), so a long title wraps instead of running off the image.
+std::vector<std::string> title_lines(const std::string& title, int max_width) {
+    std::vector<std::string> out;
+    for (const std::string& line : split_lines(title)) {
+        std::istringstream words(line);
+        std::string current;
+        for (std::string word; words >> word;) {
+            const std::string longer = current.empty() ? word : current + " " + word;
+            if (!current.empty() && Image::text_width(longer, kFont) > max_width) {
+                out.push_back(current);
+                current = word;
+            } else {
+                current = longer;
+            }
+        }
+        out.push_back(current);
+    }
+    return out;
+}
+
+// A title centred at x = center_x on an image `image_width` wide may use this much width.
+int title_width(int image_width, int center_x) { return 2 * std::min(center_x, image_width - center_x) - 20; }
+
+int title_height(const std::string& title, int max_width) {
+    return int(title_lines(title, max_width).size()) * (Image::text_height(kFont) + 6);
+}
 
 void draw_title(Image& img, const std::string& title, int center_x, int top) {
     int y = top;
-    for (const std::string& line : split_lines(title)) {
+    for (const std::string& line : title_lines(title, title_width(img.width(), center_x))) {
         img.draw_text(center_x - Image::text_width(line, kFont) / 2, y, line, kText, kFont);
         y += Image::text_height(kFont) + 6;
     }
@@ -80,14 +106,19 @@ void draw_frame(Image& img, const Frame& f, const std::string& x_label, const st
     draw_title(img, title, f.x + f.w / 2, 12);
 }
 
+int legend_width(const std::vector<std::pair<std::string, Color>>& entries) {
+    int w = 0;
+    for (const auto& e : entries) w = std::max(w, Image::text_width(e.first, kFont));
+    return w + 48;
+}
+int legend_height(const std::vector<std::pair<std::string, Color>>& entries) {
+    return int(entries.size()) * (Image::text_height(kFont) + 8) + 10;
+}
+
 // A legend box at (x, y): one swatch (a short line, or a dot) and a name per entry.
 void draw_legend(Image& img, int x, int y, const std::vector<std::pair<std::string, Color>>& entries, bool dots) {
     if (entries.empty()) return;
-    const int row = Image::text_height(kFont) + 8;
-    int w = 0;
-    for (const auto& e : entries) w = std::max(w, Image::text_width(e.first, kFont));
-    w += 48;
-    const int h = int(entries.size()) * row + 10;
+    const int row = Image::text_height(kFont) + 8, w = legend_width(entries), h = legend_height(entries);
     img.fill_rect(x, y, w, h, colors::white, 0.85f);
     img.draw_rect(x, y, w, h, {200, 200, 200}, 1);
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -96,6 +127,34 @@ void draw_legend(Image& img, int x, int y, const std::vector<std::pair<std::stri
         else img.draw_line(x + 8.f, float(cy), x + 30.f, float(cy), entries[i].second, 3.f);
         img.draw_text(x + 38, cy - Image::text_height(kFont) / 2 + 2, entries[i].first, kText, kFont);
     }
+}
+
+// The corner of f for a w x h legend that hides the least of the curves (as matplotlib's
+// loc="best"): points sampled along every segment are counted inside each candidate box;
+// ties keep the first of top-right, top-left, bottom-right, bottom-left.
+std::pair<int, int> best_legend_corner(const Frame& f, const std::vector<Series>& series, int w, int h) {
+    const int inset = 10;
+    const std::pair<int, int> corners[4] = {{f.x + f.w - w - inset, f.y + inset}, {f.x + inset, f.y + inset},
+                                            {f.x + f.w - w - inset, f.y + f.h - h - inset},
+                                            {f.x + inset, f.y + f.h - h - inset}};
+    int best = 0;
+    int64_t fewest = std::numeric_limits<int64_t>::max();
+    for (int k = 0; k < 4; ++k) {
+        const auto [cx, cy] = corners[k];
+        int64_t hidden = 0;
+        for (const Series& s : series)
+            for (size_t i = 1; i < s.x.size(); ++i) {
+                if (!std::isfinite(s.y[i - 1]) || !std::isfinite(s.y[i])) continue;
+                for (int t = 0; t <= 16; ++t) {
+                    const double a = t / 16.0;
+                    const float px = f.px(s.x[i - 1] + a * (s.x[i] - s.x[i - 1]));
+                    const float py = f.py(s.y[i - 1] + a * (s.y[i] - s.y[i - 1]));
+                    hidden += px >= cx - 4 && px <= cx + w + 4 && py >= cy - 4 && py <= cy + h + 4;
+                }
+            }
+        if (hidden < fewest) fewest = hidden, best = k;
+    }
+    return corners[best];
 }
 
 }  // namespace
@@ -163,7 +222,8 @@ Image line_plot(const std::vector<Series>& series, const LinePlotOptions& o) {
     const auto [x0, x1] = padded(xlo, xhi, 0.03);
     const auto [y0, y1] = padded(ylo, yhi, 0.06);
     Image img(o.width, o.height);
-    const int top = 24 + title_height(o.title), left = 110, bottom = 80, right = 30;
+    const int left = 110, bottom = 80, right = 30;
+    const int top = 24 + title_height(o.title, title_width(o.width, left + (o.width - left - right) / 2));
     CT_CHECK(o.width > left + right + 50 && o.height > top + bottom + 50,
              "line_plot: " << o.width << "x" << o.height << " is too small for the axes");
     const Frame f{left, top, o.width - left - right, o.height - top - bottom, x0, x1, y0, y1};
@@ -180,9 +240,10 @@ Image line_plot(const std::vector<Series>& series, const LinePlotOptions& o) {
                 if (std::isfinite(s.y[i])) img.fill_circle(f.px(s.x[i]), f.py(s.y[i]), 4.f, c);
         if (!s.name.empty()) legend.emplace_back(s.name, c);
     }
-    int lw = 0;
-    for (const auto& e : legend) lw = std::max(lw, Image::text_width(e.first, kFont));
-    draw_legend(img, f.x + f.w - lw - 58, f.y + 10, legend, false);
+    if (!legend.empty()) {
+        const auto [lx, ly] = best_legend_corner(f, series, legend_width(legend), legend_height(legend));
+        draw_legend(img, lx, ly, legend, false);
+    }
     return img;
 }
 
@@ -213,12 +274,9 @@ Image scatter_plot(const Tensor& xy, const std::vector<int64_t>& labels, const S
     for (int64_t c = 0; c < shown; ++c)
         legend.emplace_back(o.class_names.empty() ? std::to_string(c) : o.class_names[size_t(c)], class_color(c, classes));
     if (classes > shown) legend.emplace_back("(" + std::to_string(classes) + " classes)", colors::white);
-    int lw = 0;
-    for (const auto& e : legend) lw = std::max(lw, Image::text_width(e.first, kFont));
-    const int legend_w = lw + 48;
-
-    const int top = 24 + title_height(o.title), left = 110, bottom = 80;
-    Image img(left + o.size + 24 + legend_w + 16, top + o.size + bottom);
+    const int left = 110, bottom = 80, width = left + o.size + 24 + legend_width(legend) + 16;
+    const int top = 24 + title_height(o.title, title_width(width, left + o.size / 2));
+    Image img(width, top + o.size + bottom);
     const Frame f{left, top, o.size, o.size, x0, x1, y0, y1};
     draw_frame(img, f, o.x_label, o.y_label, o.title);
     for (int64_t i = 0; i < N; ++i)   // data order, so that no class is always drawn on top

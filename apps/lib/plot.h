@@ -20,13 +20,13 @@ Color viridis(double t);
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 std::string format_tick(double value, double step);   // as many decimals as the step needs
 
-// ---- (a) line chart: one curve per series, shared axes, legend top-right
+// ---- (a) line chart: one curve per series, shared axes, the legend in the corner that hides least
 struct Series {
     std::string name;
     std::vector<double> x, y;   // equal lengths; non-finite y values leave a gap
 };
 struct LinePlotOptions {
-    std::string title, x_label, y_label;
+    std::string title, x_label, y_label;   // the title wraps at spaces to fit; '\n' breaks it
     int width = 800, height = 500;
     bool markers = true;   // dots on the points (skipped beyond 60 points)
 };
