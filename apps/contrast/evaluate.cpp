@@ -29,13 +29,14 @@ LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
     return r;
 }
 
-double online_precision(const RunConfig& c, const Model& m, const RunData& d) {
+OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d) {
     const Dataset refs = d.train.evenly_spaced(5000), queries = d.test.evenly_spaced(1000);
     const Transform t = eval_transform(d);
     SearchOptions s;
     s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;
-    return retrieval_metrics(embed_dataset(m, queries, t), queries.labels, embed_dataset(m, refs, t), refs.labels, s)
-        .precision_at_1;
+    const Tensor query_emb = embed_dataset(m, queries, t);
+    return {retrieval_metrics(query_emb, queries.labels, embed_dataset(m, refs, t), refs.labels, s).precision_at_1,
+            relative_spread(query_emb)};
 }
 
 int evaluate(const std::string& run_dir, const EvalOptions& options) {

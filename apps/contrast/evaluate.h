@@ -22,9 +22,14 @@ struct EvalOptions {
 };
 int evaluate(const std::string& run_dir, const EvalOptions& options);
 
-// The on-line metric of each training epoch: Precision@1 of 1,000 test images against 5,000
-// training images, evenly spaced (cheap enough to run every epoch, stable enough to pick "best").
-double online_precision(const RunConfig& c, const Model& m, const RunData& d);
+// The on-line check of each training epoch on 1,000 test images against 5,000 training images,
+// evenly spaced (cheap enough to run every epoch, stable enough to pick "best"): Precision@1, and
+// the relative spread of the query embeddings (apps/lib/metrics.h), which exposes a collapse.
+struct OnlineCheck {
+    double precision_at_1 = 0;
+    double spread = 0;
+};
+OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d);
 int embed(const std::string& run_dir, const std::string& checkpoint);
 
 }  // namespace ct::app

@@ -177,6 +177,7 @@ int train(RunConfig c, const TrainOptions& options) {
     g_interrupted = false;
     std::signal(SIGINT, on_sigint);
     const int64_t images_per_step = (c.method == "siamese" ? 2 : 1) * c.batch_size * int64_t(lo.views.size());
+    bool warned_collapse = false;
     for (; epoch < c.epochs; ++epoch) {
         m.net->train();
         loader.start_epoch(epoch);
@@ -224,7 +225,8 @@ int train(RunConfig c, const TrainOptions& options) {
         const double seconds = bar.finish().elapsed;
         const double wait_share = loader.stats().wait_seconds / std::max(seconds, 1e-9);
         const double mean_loss = progress.epoch_loss_sum / double(std::max<int64_t>(1, progress.epoch_batches));
-        const double p1 = online_precision(c, m, d);
+        const OnlineCheck check = online_check(c, m, d);
+        const double p1 = check.precision_at_1;
         const float lr = opt->param_groups()[0].lr;
         std::printf("epoch %ld/%ld  loss %.4f  online P@1 %.4f  lr %.3g  %.1f s  %.0f img/s  data wait %.1f%%",
                     long(epoch + 1), long(c.epochs), mean_loss, p1, double(lr), seconds,
@@ -232,6 +234,15 @@ int train(RunConfig c, const TrainOptions& options) {
         if (c.method == "triplet" && c.miner != "batch-all")
             std::printf("  triplets easy/semihard/hard %ld/%ld/%ld", long(easy), long(semihard), long(hard));
         std::printf("\n");
+        if (check.spread < 0.01 && !warned_collapse) {
+            warned_collapse = true;
+            std::printf("warning: the embeddings have collapsed to nearly one point (relative spread %.4f)%s\n",
+                        check.spread,
+                        c.method == "triplet" && (c.miner == "hard" || c.miner == "batch-hard")
+                            ? ": hard negatives from scratch often do this (FaceNet mined semi-hard ones for that "
+                              "reason); try --miner semihard or batch-all, or a lower --lr"
+                            : "; try a lower --lr");
+        }
         {
             std::ofstream csv(run + "/metrics.csv", std::ios::app);
             csv << epoch + 1 << ',' << mean_loss << ',' << p1 << ',' << lr << ',' << seconds << ',' << wait_share << ','
