@@ -20,7 +20,10 @@ run() {
 }
 
 if [ "$what" = mnist ] || [ "$what" = all ]; then
-    run triplet-mnist --method triplet --data mnist --no-augment --epochs 5
+    # the reference recipe of spec/RESULTS.md for one epoch (no augmentation, constant lr), then
+    # the default recipe (small affine augmentation, cosine schedule) for five
+    run triplet-mnist-1epoch --method triplet --data mnist --no-augment --schedule constant --epochs 1
+    run triplet-mnist --method triplet --data mnist --epochs 5
     run siamese-mnist --method siamese --data mnist --no-augment --epochs 5
     run siamese-mnist-d2 --method siamese --data mnist --no-augment --epochs 5 --embedding-dim 2
 fi
