@@ -3,6 +3,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -20,6 +21,13 @@ inline Mat rows_of(const ct::Tensor& t) {   // (N,D) -> N rows of doubles
     for (int64_t i = 0; i < t.size(0); ++i)
         for (int64_t j = 0; j < t.size(1); ++j) m[size_t(i)][size_t(j)] = t.data()[i * t.size(1) + j];
     return m;
+}
+inline double log_sum_exp(const Row& v) {   // with the maximum taken out
+    double m = -1e300;
+    for (double x : v) m = std::max(m, x);
+    double s = 0;
+    for (double x : v) s += std::exp(x - m);
+    return m + std::log(s);
 }
 inline double dot(const Row& a, const Row& b) {
     double s = 0;
