@@ -109,6 +109,16 @@ Dataset load_image_folder(const std::string& root, const ImageFolderOptions& o) 
         files.insert(files.end(), in_class.begin(), in_class.end());
         ds.labels.insert(ds.labels.end(), in_class.size(), int64_t(k));
     }
+    if (o.limit > 0 && o.limit < int64_t(files.size())) {   // the pick of Dataset::evenly_spaced
+        std::vector<std::string> picked_files;
+        std::vector<int64_t> picked_labels;
+        for (int64_t i = 0, total = int64_t(files.size()); i < o.limit; ++i) {
+            picked_files.push_back(files[size_t(i * total / o.limit)]);
+            picked_labels.push_back(ds.labels[size_t(i * total / o.limit)]);
+        }
+        files.swap(picked_files);
+        ds.labels.swap(picked_labels);
+    }
     ds.channels = o.channels;
     if (o.size > 0) {
         ds.height = ds.width = o.size;

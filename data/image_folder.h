@@ -14,6 +14,8 @@ struct ImageFolderOptions {
     int64_t size = 0;          // 0: all images must share the first one's size; > 0: resize to size x size
     int threads = 0;           // decoding threads; 0 = std::thread::hardware_concurrency()
     int64_t max_side = 8192;   // larger images are refused before decoding (checked with stbi_info)
+    int64_t limit = 0;         // > 0: only this many images, evenly spaced over the sorted list (the
+                               // choice of Dataset::evenly_spaced), and only those are decoded
 };
 
 Dataset load_image_folder(const std::string& root, const ImageFolderOptions& options = {});

@@ -96,6 +96,25 @@ TEST_CASE("image_folder: resize option and thread count") {
     CHECK(three.pixels == one.pixels);
 }
 
+TEST_CASE("image_folder: a limit decodes only the evenly spaced images it keeps") {
+    // Sorted list: a_dog/x.png, b_cat/00.png (not decodable), 01.png, 02.png, 03.bmp. A limit of 2
+    // keeps i * 5 / 2 = 0 and 2, as Dataset::evenly_spaced would: x.png and 01.png, so the broken
+    // file is never decoded; without the limit it is, and loading fails.
+    TempDir tmp;
+    write_tree(tmp.path);
+    std::ofstream(tmp.path + "/b_cat/00.png") << "this is not a PNG";
+    ct::ImageFolderOptions o;
+    o.limit = 2;
+    const ct::Dataset ds = ct::load_image_folder(tmp.path, o);
+    CHECK(ds.labels == std::vector<int64_t>{0, 1});
+    CHECK(ds.classes == std::vector<std::string>{"a_dog", "b_cat"});
+    CHECK(ds.image(0).at({0, 0, 0}) == doctest::Approx(7 / 255.0));
+    CHECK(ds.image(1).at({0, 0, 0}) == doctest::Approx(100 / 255.0));
+    CHECK_THROWS_AS(ct::load_image_folder(tmp.path), ct::IoError);
+    o.limit = 50;   // more than there are: all of them (and the broken one fails again)
+    CHECK_THROWS_AS(ct::load_image_folder(tmp.path, o), ct::IoError);
+}
+
 TEST_CASE("image_folder: errors name the file") {
     TempDir tmp;
     const std::string root = tmp.path;
