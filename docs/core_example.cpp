@@ -13,6 +13,6 @@ int main() {
     Tensor z = normalize(linear(x, w, b), 1);                  // 4 unit-length 2-D embeddings
     Tensor loss = mean(pairwise_sq_dist(z, z));                // pull every pair together
     std::cout << to_dot(loss);                                 // the recorded graph (Graphviz)
-    loss.backward();                                           // reverse mode through 6 ops
+    loss.backward();                                           // reverse mode through the graph
     std::cout << loss << "\n" << w.grad() << "\n" << b.grad() << "\n";
 }
