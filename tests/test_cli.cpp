@@ -192,6 +192,18 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("semihard") != std::string::npos);
 
+    r = run("train --epochs 0");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--epochs: must be > 0, got 0") != std::string::npos);
+
+    r = run("train --weight-decay -1");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--weight-decay: must be >= 0, got -1") != std::string::npos);
+
+    r = run("train --lr fast");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--lr: expected a number, got 'fast'") != std::string::npos);
+
     r = run("frobnicate");
     CHECK(r.exit_code != 0);
 

@@ -2,6 +2,7 @@
 // CLI11; a bad flag or value prints one line naming the valid choices and exits with 2; any other
 // failure prints `error: ...` and exits with 1.
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -23,30 +24,49 @@ std::string joined(const std::vector<std::string>& v) {
     return s;
 }
 
+// CLI11's PositiveNumber reports "Value 0 not in range 0.000000 to 1.797...e308"; these say it plainly.
+CLI::Validator number_check(bool zero_allowed) {
+    return CLI::Validator(
+        [zero_allowed](std::string& text) -> std::string {
+            double v = 0;
+            try {
+                size_t used = 0;
+                v = std::stod(text, &used);
+                if (used != text.size()) throw std::invalid_argument(text);
+            } catch (const std::exception&) {
+                return "expected a number, got '" + text + "'";
+            }
+            if (zero_allowed ? v >= 0 : v > 0) return "";
+            return std::string("must be ") + (zero_allowed ? ">= 0" : "> 0") + ", got " + text;
+        },
+        zero_allowed ? "NUMBER >= 0" : "NUMBER > 0");
+}
+const CLI::Validator kPositive = number_check(false), kNonNegative = number_check(true);
+
 // Flags given on the command line override the method's defaults; the rest keep them.
 void add_train_flags(CLI::App& cmd, RunConfig& c, std::string& method, std::string& data, std::string& pk) {
     cmd.add_option("--method", method, "what to learn: " + joined(methods()))->check(CLI::IsMember(methods()));
     cmd.add_option("--data", data, "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR (an image folder)");
     cmd.add_option("--data-dir", c.data_dir, "folder searched first for the data (then $CONTRAST_DATA, ./data)");
     cmd.add_option("--model", c.model, "encoder: " + joined(models()))->check(CLI::IsMember(models()));
-    cmd.add_option("--width", c.width, "channel width of e2 / resnet18")->check(CLI::PositiveNumber);
-    cmd.add_option("--embedding-dim", c.embedding_dim, "embedding (or projection) dimension")->check(CLI::PositiveNumber);
-    cmd.add_option("--epochs", c.epochs, "training epochs")->check(CLI::PositiveNumber);
-    cmd.add_option("--batch-size", c.batch_size, "images per step (siamese: pairs per step)")->check(CLI::PositiveNumber);
+    cmd.add_option("--width", c.width, "channel width of e2 / resnet18")->check(kPositive);
+    cmd.add_option("--embedding-dim", c.embedding_dim, "embedding (or projection) dimension")->check(kPositive);
+    cmd.add_option("--epochs", c.epochs, "training epochs")->check(kPositive);
+    cmd.add_option("--batch-size", c.batch_size, "images per step (siamese: pairs per step)")->check(kPositive);
     cmd.add_option("--optimizer", c.optimizer, joined(optimizers()))->check(CLI::IsMember(optimizers()));
-    cmd.add_option("--lr", c.lr, "learning rate")->check(CLI::PositiveNumber);
-    cmd.add_option("--weight-decay", c.weight_decay, "weight decay")->check(CLI::NonNegativeNumber);
+    cmd.add_option("--lr", c.lr, "learning rate")->check(kPositive);
+    cmd.add_option("--weight-decay", c.weight_decay, "weight decay")->check(kNonNegative);
     cmd.add_option("--momentum", c.momentum, "momentum of sgd / lars")->check(CLI::Range(0.0, 1.0));
     cmd.add_option("--schedule", c.schedule, joined(schedules()))->check(CLI::IsMember(schedules()));
-    cmd.add_option("--warmup-epochs", c.warmup_epochs, "epochs of linear warm-up (warmup-cosine)")->check(CLI::NonNegativeNumber);
-    cmd.add_option("--temperature", c.temperature, "temperature of NT-Xent / SupCon")->check(CLI::PositiveNumber);
-    cmd.add_option("--margin", c.margin, "margin of the contrastive / triplet loss")->check(CLI::PositiveNumber);
+    cmd.add_option("--warmup-epochs", c.warmup_epochs, "epochs of linear warm-up (warmup-cosine)")->check(kNonNegative);
+    cmd.add_option("--temperature", c.temperature, "temperature of NT-Xent / SupCon")->check(kPositive);
+    cmd.add_option("--margin", c.margin, "margin of the contrastive / triplet loss")->check(kPositive);
     cmd.add_option("--miner", c.miner, "triplet mining: " + joined(miners()))->check(CLI::IsMember(miners()));
     cmd.add_option("--pk", pk, "P,K: P classes x K samples per triplet batch (e.g. 8,32)");
     cmd.add_option("--color-strength", c.color_strength, "SimCLR colour-jitter strength")->check(CLI::Range(0.0, 1.0));
     cmd.add_flag("!--no-augment", c.augment, "no augmentation for siamese / triplet / classifier");
-    cmd.add_option("--train-limit", c.train_limit, "use only N training images, evenly spaced")->check(CLI::NonNegativeNumber);
-    cmd.add_option("--test-limit", c.test_limit, "evaluate on N test images, evenly spaced")->check(CLI::NonNegativeNumber);
+    cmd.add_option("--train-limit", c.train_limit, "use only N training images, evenly spaced")->check(kNonNegative);
+    cmd.add_option("--test-limit", c.test_limit, "evaluate on N test images, evenly spaced")->check(kNonNegative);
     cmd.add_option("--threads", c.threads, "compute threads (OpenMP + OpenBLAS)")->check(CLI::Range(1, 256));
     cmd.add_option("--workers", c.workers, "data loader threads (0: load on the training thread)")->check(CLI::Range(0, 64));
     cmd.add_option("--seed", c.seed, "seed of every random choice");
@@ -120,7 +140,7 @@ int main(int argc, char** argv) {
     eval_cmd->add_option("run_dir", run_dir, "run directory")->required();
     eval_cmd->add_option("--checkpoint", eval_options.checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
     eval_cmd->add_flag("!--no-probe", eval_options.linear_probe, "skip the linear probe");
-    eval_cmd->add_option("--probe-epochs", eval_options.probe_epochs, "epochs of the linear probe")->check(CLI::PositiveNumber);
+    eval_cmd->add_option("--probe-epochs", eval_options.probe_epochs, "epochs of the linear probe")->check(kPositive);
 
     CLI::App* embed_cmd = app.add_subcommand("embed", "write test embeddings and labels as .npy");
     embed_cmd->add_option("run_dir", run_dir, "run directory")->required();
