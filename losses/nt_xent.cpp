@@ -85,7 +85,7 @@ Tensor nt_xent_fused(const Tensor& z, float temperature) {
 
 Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, float temperature) {
     check_nt_xent_args("nt_xent_loss", z1, z2, temperature);
-    return nt_xent_fused(normalize(cat({z1, z2}, 0), 1), temperature);   // normalize: composed
+    return nt_xent_fused(normalize(cat({z1, z2}, 0), 1), temperature);   // cat, normalize: ops of their own
 }
 
 Tensor nt_xent_loss_composed(const Tensor& z1, const Tensor& z2, float temperature) {
