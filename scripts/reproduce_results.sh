@@ -2,7 +2,8 @@
 # The result runs quoted in README.md, in order: triplet and Siamese on MNIST (D=64 and D=2) and
 # SimCLR on CIFAR-10, each trained, evaluated and plotted into runs/<name>/ (logs in runs/<name>.log).
 # Needs the full data in ./data: make data DATA_ARGS='--from ../shared/data'.
-# Usage: scripts/reproduce_results.sh [mnist|simclr|all]   (default all)
+# Usage: scripts/reproduce_results.sh [mnist|simclr|compare|all]   (default all)
+#   compare: SupCon, cross-entropy and SimCLR on one encoder (E2 w=32) and budget (COMPARE_EPOCHS, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/contrast >/dev/null
@@ -29,4 +30,9 @@ if [ "$what" = mnist ] || [ "$what" = all ]; then
 fi
 if [ "$what" = simclr ] || [ "$what" = all ]; then
     run simclr-cifar10 --method simclr --data cifar10 --epochs "${SIMCLR_EPOCHS:-15}"
+fi
+if [ "$what" = compare ] || [ "$what" = all ]; then
+    for method in supcon classifier simclr; do
+        run "$method-cifar10-${COMPARE_EPOCHS:-3}ep" --method $method --data cifar10 --epochs "${COMPARE_EPOCHS:-3}"
+    done
 fi
