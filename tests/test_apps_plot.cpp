@@ -127,3 +127,18 @@ TEST_CASE("apps plot: heat-map with a colour bar") {
     CHECK(img.pixel(150, 16 + 119) == viridis(0));
     CHECK_THROWS_WITH_AS(heatmap(Tensor::zeros({3})), doctest::Contains("matrix [3] must be 2-D"), ShapeError);
 }
+
+TEST_CASE("apps plot: wrap_text breaks at spaces, keeps newlines and overlong words") {
+    const int two_words = Image::text_width("aaa bbb", 2);
+    CHECK(wrap_text("aaa bbb ccc", two_words) == std::vector<std::string>{"aaa bbb", "ccc"});
+    CHECK(wrap_text("aaa bbb ccc", two_words - 1) == std::vector<std::string>{"aaa", "bbb", "ccc"});
+    CHECK(wrap_text("aaa\nbbb", 10000) == std::vector<std::string>{"aaa", "bbb"});
+    CHECK(wrap_text("incomprehensibilities", 10) == std::vector<std::string>{"incomprehensibilities"});
+    // an image grid's long title wraps too: the grid grows by one title line of 26 pixels
+    GridCell cell{Tensor::zeros({1, 4, 4}), false, {}, ""};
+    ImageGridOptions o;
+    o.title = "short";
+    const int one_line = image_grid({{cell}}, o).height();
+    o.title = "a title far too long for a grid of one small cell";
+    CHECK(image_grid({{cell}}, o).height() > one_line + 26);
+}

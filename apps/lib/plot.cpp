@@ -39,37 +39,16 @@ std::pair<double, double> padded(double lo, double hi, double margin) {
     return {lo - pad, hi + pad};
 }
 
-// The title's lines, '\n' kept and each line wrapped at spaces to max_width pixels (a single word
-// wider than that stays whole), so a long title wraps instead of running off the image.
-std::vector<std::string> title_lines(const std::string& title, int max_width) {
-    std::vector<std::string> out;
-    for (const std::string& line : split_lines(title)) {
-        std::istringstream words(line);
-        std::string current;
-        for (std::string word; words >> word;) {
-            const std::string longer = current.empty() ? word : current + " " + word;
-            if (!current.empty() && Image::text_width(longer, kFont) > max_width) {
-                out.push_back(current);
-                current = word;
-            } else {
-                current = longer;
-            }
-        }
-        out.push_back(current);
-    }
-    return out;
-}
-
 // A title centred at x = center_x on an image `image_width` wide may use this much width.
 int title_width(int image_width, int center_x) { return 2 * std::min(center_x, image_width - center_x) - 20; }
 
 int title_height(const std::string& title, int max_width) {
-    return int(title_lines(title, max_width).size()) * (Image::text_height(kFont) + 6);
+    return int(wrap_text(title, max_width).size()) * (Image::text_height(kFont) + 6);
 }
 
 void draw_title(Image& img, const std::string& title, int center_x, int top) {
     int y = top;
-    for (const std::string& line : title_lines(title, title_width(img.width(), center_x))) {
+    for (const std::string& line : wrap_text(title, title_width(img.width(), center_x))) {
         img.draw_text(center_x - Image::text_width(line, kFont) / 2, y, line, kText, kFont);
         y += Image::text_height(kFont) + 6;
     }
@@ -158,6 +137,25 @@ std::pair<int, int> best_legend_corner(const Frame& f, const std::vector<Series>
 }
 
 }  // namespace
+
+std::vector<std::string> wrap_text(const std::string& text, int max_width, int scale) {
+    std::vector<std::string> out;
+    for (const std::string& line : split_lines(text)) {
+        std::istringstream words(line);
+        std::string current;
+        for (std::string word; words >> word;) {
+            const std::string longer = current.empty() ? word : current + " " + word;
+            if (!current.empty() && Image::text_width(longer, scale) > max_width) {
+                out.push_back(current);
+                current = word;
+            } else {
+                current = longer;
+            }
+        }
+        out.push_back(current);
+    }
+    return out;
+}
 
 Color class_color(int64_t cls, int64_t num_classes) {
     static const uint32_t tab10[10] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,

@@ -16,6 +16,10 @@ Color class_color(int64_t cls, int64_t num_classes);
 // viridis at t in [0,1] (clamped): dark purple -> teal -> yellow.
 Color viridis(double t);
 
+// text's lines ('\n' kept), each wrapped at spaces to max_width pixels at the given font scale; a
+// single word wider than that stays whole. Titles use it, so a long one wraps instead of clipping.
+std::vector<std::string> wrap_text(const std::string& text, int max_width, int scale = 2);
+
 // Round tick positions covering [lo, hi]: steps of 1, 2 or 5 x 10^k, about `target` of them.
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 std::string format_tick(double value, double step);   // as many decimals as the step needs

@@ -46,10 +46,14 @@ Image image_grid(const std::vector<std::vector<GridCell>>& rows, const ImageGrid
     const int cap_scale = cw >= 90 ? kFont : 1, cap_h = captions ? Image::text_height(cap_scale) + 4 : 0;
     int label_w = 0;
     for (const std::string& s : o.row_labels) label_w = std::max(label_w, Image::text_width(s, kFont) + 12);
-    const int title_h = o.title.empty() ? 0 : Image::text_height(kFont) + 16;
-    const int W = o.gap + label_w + int(cols) * (cw + o.gap), H = title_h + o.gap + int(rows.size()) * (ch + cap_h + o.gap);
+    const int W = o.gap + label_w + int(cols) * (cw + o.gap);
+    const std::vector<std::string> title = o.title.empty() ? std::vector<std::string>{} : wrap_text(o.title, W - 16, kFont);
+    const int line_h = Image::text_height(kFont) + 6;
+    const int title_h = title.empty() ? 0 : int(title.size()) * line_h + 10;
+    const int H = title_h + o.gap + int(rows.size()) * (ch + cap_h + o.gap);
     Image img(W, H);
-    if (!o.title.empty()) img.draw_text(W / 2 - Image::text_width(o.title, kFont) / 2, 8, o.title, kText, kFont);
+    for (size_t k = 0; k < title.size(); ++k)
+        img.draw_text(W / 2 - Image::text_width(title[k], kFont) / 2, 8 + int(k) * line_h, title[k], kText, kFont);
     for (size_t r = 0; r < rows.size(); ++r) {
         const int y = title_h + o.gap + int(r) * (ch + cap_h + o.gap);
         if (!o.row_labels.empty())
