@@ -116,16 +116,16 @@ Dataset load_dataset(const std::string& name, Split split, const std::string& da
     std::vector<std::string> tried;
     const Found f = locate(name, split, data_dir, tried);
     if (f.folder.empty()) find_dataset(name, split, data_dir);   // throws the full message
-    switch (f.format) {
-        case Format::Idx:
-            return name == "fashion-mnist" ? load_fashion_mnist(f.folder, split) : load_mnist(f.folder, split);
-        case Format::CifarBinary10: return load_cifar10(f.folder, split);
-        case Format::CifarBinary100: return load_cifar100(f.folder, split);
-        case Format::ImageFolder: break;
+    if (f.format == Format::ImageFolder) {   // decodes only the images a limit picks
+        Dataset ds = load_image_folder(f.folder + "/" + split_name(split), image_options);
+        ds.name = name + " " + split_name(split);
+        return ds;
     }
-    Dataset ds = load_image_folder(f.folder + "/" + split_name(split), image_options);
-    ds.name = name + " " + split_name(split);
-    return ds;
+    const Dataset ds = f.format == Format::CifarBinary10    ? load_cifar10(f.folder, split)
+                       : f.format == Format::CifarBinary100 ? load_cifar100(f.folder, split)
+                       : name == "fashion-mnist"            ? load_fashion_mnist(f.folder, split)
+                                                            : load_mnist(f.folder, split);
+    return image_options.limit > 0 ? ds.evenly_spaced(image_options.limit) : ds;   // the same pick
 }
 
 }  // namespace ct

@@ -22,7 +22,9 @@ std::vector<std::string> data_roots(const std::string& data_dir = "");
 // The folder holding `name`'s files for `split`; ct::IoError naming every folder tried if none.
 std::string find_dataset(const std::string& name, Split split, const std::string& data_dir = "");
 
-// find_dataset, then the matching reader. image_options apply to image-folder datasets (cifar10-jpg).
+// find_dataset, then the matching reader. image_options apply to image-folder datasets (cifar10-jpg),
+// except limit, which every format honours with the pick of Dataset::evenly_spaced (an image
+// folder decodes only the picked images).
 Dataset load_dataset(const std::string& name, Split split, const std::string& data_dir = "",
                      const ImageFolderOptions& image_options = {});
 

@@ -41,6 +41,20 @@ TEST_CASE("resolve: the embedded MNIST sample loads with the expected counts and
     CHECK(sum == doctest::Approx(27525 / 255.0));
 }
 
+TEST_CASE("resolve: a limit keeps evenly spaced images in every format") {
+    // IDX here (the image-folder path is in test_data_image_folder.cpp): 5 of 1,000 test digits are
+    // those at 0, 200, 400, 600, 800, the same images a full load holds there.
+    const ct::Dataset full = ct::load_dataset("mnist-sample", ct::Split::Test);
+    ct::ImageFolderOptions o;
+    o.limit = 5;
+    const ct::Dataset five = ct::load_dataset("mnist-sample", ct::Split::Test, "", o);
+    REQUIRE(five.size() == 5);
+    for (int64_t i = 0; i < 5; ++i) {
+        CHECK(five.labels[size_t(i)] == full.labels[size_t(200 * i)]);
+        CHECK(five.image(i).to_vector() == full.image(200 * i).to_vector());
+    }
+}
+
 TEST_CASE("resolve: --data-dir comes first, then $CONTRAST_DATA") {
     TempDir a, b;
     std::filesystem::create_directories(a.path + "/mnist");

@@ -14,15 +14,11 @@ namespace ct::app {
 
 RunData load_run_data(const RunConfig& c) {
     RunData d;
-    // Image folders decode only the images a limit keeps; the other formats load whole and are cut
-    // by the same rule (Dataset::evenly_spaced), so a limit picks the same images either way.
-    ImageFolderOptions train_images, test_images;
+    ImageFolderOptions train_images, test_images;   // the limits: evenly spaced, as load_dataset picks
     train_images.limit = c.train_limit;
     test_images.limit = c.test_limit;
     d.train = load_dataset(c.data, Split::Train, c.data_dir, train_images);
     d.test = load_dataset(c.data, Split::Test, c.data_dir, test_images);
-    if (c.train_limit > 0) d.train = d.train.evenly_spaced(c.train_limit);
-    if (c.test_limit > 0) d.test = d.test.evenly_spaced(c.test_limit);
     if (d.train.channels == 1) {
         d.mean = {0.1307f};   // the MNIST statistics everyone uses
         d.std = {0.3081f};

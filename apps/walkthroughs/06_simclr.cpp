@@ -144,8 +144,11 @@ int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);   // lines appear as they are printed, also through tee
     Dataset train, test;
     try {
-        train = load_dataset("cifar10", Split::Train, data_dir);
-        test = load_dataset("cifar10", Split::Test, data_dir);
+        ImageFolderOptions train_pick, test_pick;   // without --full, only the subsets are decoded
+        train_pick.limit = full ? 0 : train_images;
+        test_pick.limit = full ? 0 : test_images;
+        train = load_dataset("cifar10", Split::Train, data_dir, train_pick);
+        test = load_dataset("cifar10", Split::Test, data_dir, test_pick);
     } catch (const IoError&) {
         std::fprintf(stderr, "error: CIFAR-10 not found in ./data (or --data-dir): run make data DATA_ARGS='--from ../shared/data'\n");
         return 1;
@@ -153,10 +156,6 @@ int main(int argc, char** argv) {
     try {
         const auto t_start = std::chrono::steady_clock::now();
         std::filesystem::create_directories(out_dir);
-        if (!full) {
-            train = train.evenly_spaced(train_images);
-            test = test.evenly_spaced(test_images);
-        }
         say("What you will learn:\n"
             "  1. what SimCLR's augmentations do to an image, and why two views of one image are a positive pair;\n"
             "  2. how NT-Xent reads a batch: a 2B x 2B similarity matrix where each row must pick out its partner;\n"
