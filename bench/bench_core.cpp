@@ -122,10 +122,10 @@ void bandwidth() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     const int threads = argc > 1 ? std::stoi(argv[1]) : 2;
     set_num_threads(threads);
-    std::printf("bench_core: %d threads\n\n", threads);
+    std::printf("bench_core: %d threads, OpenBLAS core %s\n\n", threads, ct::blas_core_name().c_str());
     peak_memory_e2();   // first: peak resident memory is a whole-process figure
     conv_vs_sgemm();
     matmul_squares();

@@ -54,7 +54,7 @@ Dataset load_or_random() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     const int steps = argc > 1 ? std::atoi(argv[1]) : 3;   // W3 steps are seconds each on 2 cores
     set_num_threads(2);
     const Dataset train = load_or_random();

@@ -20,7 +20,7 @@ double median_ms(int repeats, const std::function<void()>& f) { return 1e3 * ben
 }  // namespace
 
 int main(int, char** argv) {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     Generator gen(0);
     const int64_t N = 256, D = 128, M = 2 * N;
     std::printf("losses benchmark, %d threads\n", num_threads());

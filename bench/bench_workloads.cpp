@@ -16,6 +16,7 @@
 
 #include "bench/bench_util.h"
 #include "core/autograd.h"
+#include "core/blas.h"
 #include "core/memory.h"
 #include "core/parallel.h"
 #include "losses/losses.h"
@@ -375,10 +376,11 @@ int run(const Options& opt) {
     set_num_threads(opt.threads);
     const std::vector<std::string> names = opt.workload == "all" ? kWorkloads : std::vector<std::string>{opt.workload};
     if (!opt.profile)
-        std::printf("training-step workloads (spec/WORKLOADS.md): %d threads, %d warm-up + %d timed steps, "
-                    "median [min-max]; load = 1-min load average before/after\n",
-                    num_threads(), opt.warmup, opt.steps);
-    Json out = {{"threads", num_threads()}, {"results", Json::array()}, {"profiles", Json::array()}};
+        std::printf("training-step workloads (spec/WORKLOADS.md): %d threads, OpenBLAS core %s, %d warm-up + "
+                    "%d timed steps, median [min-max]; load = 1-min load average before/after\n",
+                    num_threads(), blas_core_name().c_str(), opt.warmup, opt.steps);
+    Json out = {{"threads", num_threads()}, {"blas_core", blas_core_name()}, {"results", Json::array()},
+                {"profiles", Json::array()}};
     for (const std::string& name : names) {
         Generator gen(opt.seed);
         Workload w = make_workload(name, gen);
@@ -422,7 +424,7 @@ int run(const Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ct::limit_openmp_spinning(argv);   // see core/parallel.h
+    ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"contrast training-step benchmark: the workloads W1-W4 of spec/WORKLOADS.md"};
     Options opt;
     std::vector<std::string> choices = kWorkloads;

@@ -20,6 +20,8 @@ void gemm(Transpose ta, Transpose tb, int64_t M, int64_t N, int64_t K, const flo
     gemm(ta, tb, M, N, K, alpha, A, ta == NoTrans ? K : M, B, tb == NoTrans ? N : K, beta, C, N);
 }
 
+std::string blas_core_name() { return openblas_get_corename(); }
+
 void set_num_threads(int n) {
     if (n < 1) n = 1;
 #ifdef _OPENMP

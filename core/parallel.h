@@ -1,6 +1,7 @@
 // OpenMP helpers for the outer loops of elementwise, reduction, im2col and pooling kernels.
 // Small loops stay serial (thread start-up costs more than the work). BLAS is never called from
-// inside these loops: OpenBLAS runs its own threads and the two would oversubscribe the cores.
+// inside these loops: the Makefile links OpenBLAS's OpenMP build, whose products already use the
+// same thread pool, and a nested call would run them on one thread.
 #pragma once
 #include <cstdint>
 #ifdef _OPENMP
@@ -32,16 +33,24 @@ void parallel_for(int64_t n, F f, int64_t cost_per_item = 1) {
 void set_num_threads(int n);   // OpenMP and OpenBLAS together
 int num_threads();
 
-// Restarts the program with GOMP_SPINCOUNT=10000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is
-// already set; call it first thing in main. Idle GNU OpenMP threads spin before they sleep:
-// 300,000 rounds by default, so on a 2-core machine with anything else running (the data loader's
-// workers, another program) the spinning thread takes the core the working one needs, and a
-// W1 training step measured 5150 ms instead of 363 ms with two busy processes beside it. Not
-// spinning at all (OMP_WAIT_POLICY=passive) was as bad there (4612 ms): each of the many short
-// parallel regions of a backward pass then waits for a sleeping thread to be scheduled. A short
-// spin keeps both cases fast (W1 on an idle machine: 162 ms, against 170 ms by default). The
-// variables are read once, when libgomp loads, hence the restart (same executable, same
-// arguments). Programs embedding contrast can set GOMP_SPINCOUNT=10000 in their environment.
-void limit_openmp_spinning(char** argv);
+// Call it first thing in main: restarts the program once (same executable, same arguments) when
+// the environment the runtime reads at load time needs a change, because libgomp and OpenBLAS read
+// their variables only when they load. Two changes, each only when the user has not chosen:
+//
+// GOMP_SPINCOUNT=10000, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set. Idle GNU OpenMP threads
+// spin before they sleep: 300,000 rounds by default, so on a 2-core machine with anything else
+// running (the data loader's workers, another program) the spinning thread takes the core the
+// working one needs, and a W1 training step measured 5150 ms instead of 363 ms with two busy
+// processes beside it. Not spinning at all (OMP_WAIT_POLICY=passive) was as bad there (4612 ms):
+// each of the many short parallel regions of a backward pass then waits for a sleeping thread to
+// be scheduled. A short spin keeps both cases fast (W1 on an idle machine: 162 ms, against 170 ms
+// by default).
+//
+// OPENBLAS_CORETYPE, when OpenBLAS chose a kernel narrower than the CPU's vector units (see
+// core/blas_core.h: the forced kernel is checked against a reference product after the restart,
+// and dropped again if it disagrees). One line on stderr says what was done.
+//
+// Programs embedding contrast can set both variables in their environment instead.
+void setup_runtime(char** argv);
 
 }  // namespace ct

@@ -5,7 +5,7 @@
 #include "core/parallel.h"
 
 int main(int argc, char** argv) {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     doctest::Context context(argc, argv);
     return context.run();
 }

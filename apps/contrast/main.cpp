@@ -119,7 +119,7 @@ RunConfig resolve_train_config(CLI::App& cmd, const RunConfig& given, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     CLI::App app{"contrast: contrastive, similarity and metric learning on the CPU"};
     app.require_subcommand(1);
     app.set_version_flag("--version", kVersion);

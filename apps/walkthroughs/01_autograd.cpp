@@ -17,7 +17,7 @@ using namespace ct;
 static void say(const char* text) { std::printf("%s\n", text); }
 
 int main(int argc, char** argv) {
-    ct::limit_openmp_spinning(argv);
+    ct::setup_runtime(argv);
     const std::string out_dir = argc > 1 ? argv[1] : "runs/walkthroughs/01_autograd";
     std::filesystem::create_directories(out_dir);
     say("What you will learn:\n"

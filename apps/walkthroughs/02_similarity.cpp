@@ -199,7 +199,7 @@ static Image similarity_panel(const Learner& l, const Moons& train, int64_t anch
 }
 
 int main(int argc, char** argv) try {
-    ct::limit_openmp_spinning(argv);   // see core/parallel.h
+    ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"Walkthrough 2: regression, classification and ranking similarity on two moons"};
     std::string out_dir = "runs/walkthroughs/02_similarity";
     int64_t steps = 1500;

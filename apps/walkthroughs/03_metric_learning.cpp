@@ -96,7 +96,7 @@ static std::vector<GridCell> retrieval_row(const Dataset& test, const Dataset& t
 }
 
 int main(int argc, char** argv) try {
-    ct::limit_openmp_spinning(argv);   // see core/parallel.h
+    ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"Walkthrough 3: metric axioms, Euclidean vs cosine, distance concentration, learned metric"};
     std::string out_dir = "runs/walkthroughs/03_metric_learning", data_dir;
     bool full = false;

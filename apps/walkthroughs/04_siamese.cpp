@@ -167,7 +167,7 @@ static void train(Run& run, const Dataset& train_set, const Dataset& test, int64
 }
 
 int main(int argc, char** argv) try {
-    ct::limit_openmp_spinning(argv);   // see core/parallel.h
+    ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"Walkthrough 4: a Siamese network with the contrastive loss, a 2-D embedding of MNIST"};
     std::string out_dir = "runs/walkthroughs/04_siamese", data_dir;
     bool full = false;

@@ -205,7 +205,7 @@ Series series(const std::string& name, const std::vector<double>& x, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-    limit_openmp_spinning(argv);   // see core/parallel.h
+    setup_runtime(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/05_triplets_mining", data_dir;
     bool full = false;
     int64_t epochs = 3;

@@ -125,7 +125,7 @@ void similarity_picture(nn::EncoderProjector& net, const Tensor& views, const st
 }  // namespace
 
 int main(int argc, char** argv) {
-    limit_openmp_spinning(argv);   // see core/parallel.h
+    setup_runtime(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/06_simclr", data_dir;
     bool full = false;
     int64_t epochs = 2, train_images = 4000, test_images = 1000, batch = 128;

@@ -216,7 +216,7 @@ Image pca_panels(const std::vector<Result>& results, const Dataset& test) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    limit_openmp_spinning(argv);   // see core/parallel.h
+    setup_runtime(argv);   // see core/parallel.h
     std::string out_dir = "runs/walkthroughs/07_supcon_vs_simclr", data_dir;
     bool full = false;
     int64_t train_images = 3000, test_images = 1000;
