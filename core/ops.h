@@ -85,6 +85,12 @@ std::vector<int64_t> argmax(const Tensor& x, int64_t dim);        // not differe
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);  // max-shifted, stable
 Tensor var(const Tensor& x, int64_t dim, bool unbiased = true, bool keepdim = false);
 Tensor norm(const Tensor& x, int64_t dim, bool keepdim = false);  // L2; gradient 0 at x = 0
+// How a vector of per-sample / per-pair / per-triplet losses becomes the loss: PyTorch's
+// reduction='mean'|'sum'|'none', and pytorch-metric-learning's AvgNonZeroReducer (Hermans'
+// batch-all), the mean over the terms > 0 (0 if there are none).
+enum class Reduction { Mean, MeanNonZero, Sum, None };
+const char* reduction_name(Reduction r);   // "mean", "mean_non_zero", "sum", "none"
+Tensor reduce_losses(const Tensor& losses, Reduction reduction);  // (T) -> () (or (T) with None)
 
 // ---------------------------------------------------------------- shape (ops_shape.cpp)
 Tensor reshape(const Tensor& x, Shape shape);     // one -1 allowed; shares storage
@@ -134,10 +140,15 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 Tensor dropout(const Tensor& x, float p, bool training, Generator& gen);   // inverted dropout
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
-enum class Reduction { Mean, Sum, None };
 // logits:(N,C) targets:N class indices -> () (or (N) with Reduction::None)
 Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
                      Reduction reduction = Reduction::Mean);
 Tensor normalize(const Tensor& x, int64_t dim = 1, float eps = 1e-12f);   // x / max(|x|_2, eps)
+
+// ---------------------------------------------------------------- contrastive (ops_contrastive.cpp)
+// z:(M,D), M = 2N, two views per item (row i and row (i + N) mod M) -> (): NT-Xent's core,
+// mean_i -log softmax_{j != i}(z z^T / temperature)_{i, (i+N) mod M}, fused (one GEMM forward and
+// one backward). losses/nt_xent.h builds the loss from it on normalized rows.
+Tensor paired_cross_entropy(const Tensor& z, float temperature);
 
 }  // namespace ct

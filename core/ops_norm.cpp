@@ -175,9 +175,7 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets, 
              "cross_entropy: " << targets.size() << " targets for logits " << logits.shape());
     for (int64_t t : targets)
         CT_CHECK(t >= 0 && t < C, "cross_entropy: target " << t << " out of range for " << C << " classes");
-    Tensor nll = neg(reshape(gather(log_softmax(logits, 1), 1, targets), {N}));
-    if (reduction == Reduction::None) return nll;
-    return reduction == Reduction::Sum ? sum(nll) : mean(nll);
+    return reduce_losses(neg(reshape(gather(log_softmax(logits, 1), 1, targets), {N})), reduction);
 }
 
 // y = x / max(|x|_2, eps) along dim, as torch.nn.functional.normalize.   x:(..., n, ...) -> y: same

@@ -214,4 +214,36 @@ Tensor norm(const Tensor& x, int64_t dim, bool keepdim) {
     });
 }
 
+const char* reduction_name(Reduction r) {
+    switch (r) {
+        case Reduction::Mean: return "mean";
+        case Reduction::MeanNonZero: return "mean_non_zero";
+        case Reduction::Sum: return "sum";
+        case Reduction::None: return "none";
+    }
+    return "?";
+}
+
+// (T) -> ()   composed: mean, sum, or sum / (number of terms > 0)
+Tensor reduce_losses(const Tensor& losses, Reduction reduction) {
+    CT_CHECK(losses.defined() && losses.dim() == 1,
+             "reduce_losses: losses must be a vector (T), got " << (losses.defined() ? losses.shape() : Shape{}));
+    CT_CHECK(losses.numel() > 0, "reduce_losses: no terms to reduce (" << reduction_name(reduction)
+                                     << "); a loss with nothing mined returns zero_loss instead");
+    switch (reduction) {
+        case Reduction::Mean: return mean(losses);
+        case Reduction::Sum: return sum(losses);
+        case Reduction::None: return losses;
+        case Reduction::MeanNonZero: {
+            // The count is a constant of the batch (no gradient flows through "how many are > 0");
+            // the zero terms add nothing to the sum, so sum/count is the mean over the non-zero ones.
+            int64_t count = 0;
+            const float* p = losses.data();
+            for (int64_t i = 0; i < losses.numel(); ++i) count += p[i] > 0.f;
+            return count == 0 ? mul(sum(losses), 0.f) : mul(sum(losses), 1.f / float(count));
+        }
+    }
+    return mean(losses);
+}
+
 }  // namespace ct

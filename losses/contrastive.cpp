@@ -37,7 +37,7 @@ Tensor contrastive_loss_pml(const Tensor& embeddings, const std::vector<int64_t>
         CT_CHECK(labels[size_t(pairs.a1[k])] == labels[size_t(pairs.p[k])],
                  "contrastive_loss_pml: positive pair (" << pairs.a1[k] << ", " << pairs.p[k]
                                                          << ") has different labels");
-    CT_CHECK(o.reducer != Reducer::None,
+    CT_CHECK(o.reducer != Reduction::None,
              "contrastive_loss_pml: reducer none is not supported (the two parts have different lengths)");
     if (pairs.a1.empty() && pairs.a2.empty()) return zero_loss(embeddings);
     const Tensor m = o.distance.matrix(embeddings);   // (N,N)

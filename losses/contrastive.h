@@ -19,10 +19,10 @@ struct ContrastiveOptions {
     float margin = 1.f;
     bool half = true;                   // the 1/2 factors of Hadsell et al.; false for W1's form
     bool normalize_embeddings = false;  // L2-normalise x1, x2 first
-    Reducer reducer = Reducer::Mean;
+    Reduction reducer = Reduction::Mean;
 };
 
-// x1, x2:(N,D), y:(N) with values 0 or 1 -> () (or (N) with Reducer::None)
+// x1, x2:(N,D), y:(N) with values 0 or 1 -> () (or (N) with Reduction::None)
 Tensor contrastive_loss(const Tensor& x1, const Tensor& x2, const Tensor& y,
                         const ContrastiveOptions& options = {});
 
@@ -30,7 +30,7 @@ struct PmlContrastiveOptions {
     float pos_margin = 0.f;   // for cosine use e.g. pos_margin 1, neg_margin 0
     float neg_margin = 1.f;
     Distance distance = Distance::euclidean();   // normalised, as pytorch-metric-learning
-    Reducer reducer = Reducer::MeanNonZero;      // applied to each part separately
+    Reduction reducer = Reduction::MeanNonZero;      // applied to each part separately
 };
 
 // embeddings:(N,D), labels:N, pairs from all_pairs() or a miner -> ()

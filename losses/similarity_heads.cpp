@@ -11,12 +11,12 @@ void check_same_vector(const char* op, const char* a_name, const Tensor& a, cons
 }
 }  // namespace
 
-Tensor mse_loss(const Tensor& pred, const Tensor& target, Reducer reducer) {
+Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction reducer) {
     check_same_vector("mse_loss", "pred", pred, "target", target);
     return reduce_losses(square(pred - target), reducer);
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& y, Reducer reducer) {
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& y, Reduction reducer) {
     check_same_vector("binary_cross_entropy_with_logits", "logits", logits, "y", y);
     for (float v : y.to_vector())
         CT_CHECK_AS(ValueError, v >= 0.f && v <= 1.f,

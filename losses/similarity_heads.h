@@ -12,10 +12,10 @@
 namespace ct {
 
 // pred, target: same shape (T) -> ()   mean (or other reducer) of (pred - target)^2
-Tensor mse_loss(const Tensor& pred, const Tensor& target, Reducer reducer = Reducer::Mean);
+Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction reducer = Reduction::Mean);
 
 // logits, y:(T), y in [0,1] -> ()   as torch.nn.functional.binary_cross_entropy_with_logits
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& y, Reducer reducer = Reducer::Mean);
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& y, Reduction reducer = Reduction::Mean);
 
 // x1, x2:(N,D), target:(N) -> ()   mse(similarity(x1_i, x2_i), target_i)
 Tensor similarity_regression_loss(const Tensor& x1, const Tensor& x2, const Tensor& target,

@@ -55,7 +55,7 @@ Tensor batch_all_triplet_loss(const Tensor& embeddings, const std::vector<int64_
                               const TripletOptions& options) {
     check_embeddings_labels("batch_all_triplet_loss", embeddings, labels);
     TripletOptions o = options;
-    o.reducer = Reducer::MeanNonZero;
+    o.reducer = Reduction::MeanNonZero;
     return triplet_margin_loss(embeddings, all_triplets(labels), o);
 }
 

@@ -17,10 +17,10 @@ struct TripletOptions {
     Distance distance = Distance::euclidean(false);
     bool swap = false;
     bool soft_margin = false;   // softplus(d(a,p) - d(a,n)) instead of the hinge; margin unused
-    Reducer reducer = Reducer::Mean;
+    Reduction reducer = Reduction::Mean;
 };
 
-// anchor, positive, negative:(N,D) -> () (or (N) with Reducer::None)
+// anchor, positive, negative:(N,D) -> () (or (N) with Reduction::None)
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            const TripletOptions& options = {});
 

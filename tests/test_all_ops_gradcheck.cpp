@@ -144,6 +144,10 @@ const std::vector<Row> kRows = {
     {"log_softmax",[](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return log_softmax(x[0], 0); }},
     {"cross_entropy",[](Generator& g) { return Inputs{randn(g, {3, 4})}; },                   [](const Inputs& x) { return cross_entropy(x[0], {3, 0, 1}); }},
     {"normalize",  [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return normalize(x[0], 1); }},
+    // mean over the non-zero terms of relu(x): |x| >= 0.2, so the count is the same at x +- h
+    {"reduce_losses",[](Generator& g) { return Inputs{nonzero(g, {6})}; },                     [](const Inputs& x) { return reduce_losses(relu(x[0]), Reduction::MeanNonZero); }},
+    // 3 pairs of rows in 4-D; not unit rows: the op's formula holds for any z
+    {"paired_cross_entropy",[](Generator& g) { return Inputs{randn(g, {6, 4})}; },            [](const Inputs& x) { return paired_cross_entropy(x[0], 0.7f); }},
 };
 // clang-format on
 

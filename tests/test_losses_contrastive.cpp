@@ -62,11 +62,11 @@ TEST_CASE("losses contrastive: Hadsell form against a double loop, shapes and re
             o.margin = m;
             o.half = half;
             CHECK(contrastive_loss(a, b, y, o).item() == doctest::Approx(total / double(N)).epsilon(1e-5));
-            o.reducer = Reducer::Sum;
+            o.reducer = Reduction::Sum;
             CHECK(contrastive_loss(a, b, y, o).item() == doctest::Approx(total).epsilon(1e-5));
-            o.reducer = Reducer::MeanNonZero;
+            o.reducer = Reduction::MeanNonZero;
             CHECK(contrastive_loss(a, b, y, o).item() == doctest::Approx(mean_nonzero(t)).epsilon(1e-5));
-            o.reducer = Reducer::None;
+            o.reducer = Reduction::None;
             const Tensor per = contrastive_loss(a, b, y, o);
             for (int64_t i = 0; i < N; ++i) CHECK(per.at({i}) == doctest::Approx(t[size_t(i)]).epsilon(1e-5));
         }
@@ -83,7 +83,7 @@ TEST_CASE("losses contrastive: Hadsell gradcheck, and identical embeddings give 
     const Mat A = rows_of(a), B = rows_of(b);
     for (int64_t i = 0; i < N; ++i) REQUIRE(std::fabs(dist(A[size_t(i)], B[size_t(i)]) - 2.5) > 0.1);
     check_gradients([&](const std::vector<Tensor>& t) { return contrastive_loss(t[0], t[1], y, o); }, {a, b});
-    o.reducer = Reducer::None;
+    o.reducer = Reduction::None;
     check_gradients([&](const std::vector<Tensor>& t) { return contrastive_loss(t[0], t[1], y, o); }, {a, b});
 
     const Tensor x1 = Tensor::ones({2, 3}).requires_grad_(true), x2 = Tensor::ones({2, 3}).requires_grad_(true);

@@ -66,9 +66,9 @@ TEST_CASE("losses triplet: explicit triplets against a double loop, every option
             std::vector<double> t;
             for (int64_t i = 0; i < N; ++i) t.push_back(r.term(A[size_t(i)], P[size_t(i)], Nn[size_t(i)]));
             CHECK(triplet_margin_loss(a, p, n, o).item() == doctest::Approx(mean_of(t, false)).epsilon(1e-4));
-            o.reducer = Reducer::MeanNonZero;
+            o.reducer = Reduction::MeanNonZero;
             CHECK(triplet_margin_loss(a, p, n, o).item() == doctest::Approx(mean_of(t, true)).epsilon(1e-4));
-            o.reducer = Reducer::Sum;
+            o.reducer = Reduction::Sum;
             CHECK(triplet_margin_loss(a, p, n, o).item() ==
                   doctest::Approx(mean_of(t, false) * double(N)).epsilon(1e-4));
         }

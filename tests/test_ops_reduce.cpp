@@ -1,5 +1,5 @@
 // Tests of the reductions of core/ops.h (core/ops_reduce.cpp): sum, mean, max/min with indices,
-// argmax, logsumexp, var, norm. Hand values, gradient checks over every axis (keepdim or not,
+// argmax, logsumexp, var, norm, reduce_losses. Hand values, gradient checks over every axis (keepdim or not,
 // negative dims, size-1 dims), the error texts, and the numerical care (double sums, max shift).
 #include <doctest/doctest.h>
 
@@ -192,4 +192,19 @@ TEST_CASE("norm: L2 along a dimension") {
         check_grad([](const std::vector<Tensor>& in) { return norm(in[0], 0, true); }, {Tensor::randn({3, 4}, g)});
     }
     CHECK_THROWS_WITH_AS(norm(m23(), 2), doctest::Contains("norm: dimension 2 out of range"), ShapeError);
+}
+
+TEST_CASE("reduce_losses: mean, mean over non-zero, sum, none on a hand-made loss vector") {
+    const Tensor l = Tensor::from_vector({0, 2, 0, 4});
+    CHECK(reduce_losses(l, Reduction::Mean).item() == doctest::Approx(1.5));
+    CHECK(reduce_losses(l, Reduction::MeanNonZero).item() == doctest::Approx(3.0));   // (2+4)/2
+    CHECK(reduce_losses(l, Reduction::Sum).item() == doctest::Approx(6.0));
+    CHECK(reduce_losses(l, Reduction::None).to_vector() == l.to_vector());
+    CHECK(reduce_losses(Tensor::zeros({3}), Reduction::MeanNonZero).item() == 0.f);   // none non-zero: 0
+    CHECK_THROWS_WITH_AS(reduce_losses(Tensor::zeros({2, 2}), Reduction::Mean),
+                         doctest::Contains("reduce_losses: losses must be a vector (T), got [2, 2]"), ct::ShapeError);
+    // cross_entropy reduces through it: -log(1/2) on each of two rows of equal logits
+    const Tensor logits = Tensor::zeros({2, 2});
+    CHECK(cross_entropy(logits, {0, 1}, Reduction::Sum).item() == doctest::Approx(2 * std::log(2.0)));
+    CHECK(cross_entropy(logits, {0, 1}, Reduction::MeanNonZero).item() == doctest::Approx(std::log(2.0)));
 }
