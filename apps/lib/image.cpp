@@ -55,6 +55,11 @@ Color Image::pixel(int x, int y) const {
     return {p[0], p[1], p[2]};
 }
 
+void Image::paste(const Image& src, int x0, int y0) {
+    for (int y = 0; y < src.height(); ++y)
+        for (int x = 0; x < src.width(); ++x) blend(x0 + x, y0 + y, src.pixel(x, y));
+}
+
 void Image::blend(int x, int y, Color c, float alpha) {
     if (x < 0 || y < 0 || x >= width_ || y >= height_ || alpha <= 0.f) return;
     uint8_t* p = &rgb_[(size_t(y) * size_t(width_) + size_t(x)) * 3];

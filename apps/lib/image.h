@@ -50,6 +50,8 @@ public:
     // img:(C,H,W) with C = 1 (grey) or 3 (RGB), values in [0,1] (clamped), each pixel drawn as a
     // scale x scale block (nearest neighbour) with its top-left corner at (x, y).
     void draw_tensor(const Tensor& img, int x, int y, int scale = 1);
+    // Another picture with its top-left corner at (x, y), clipped to this canvas.
+    void paste(const Image& src, int x, int y);
 
     void save_png(const std::string& path) const;   // throws IoError naming the path
 

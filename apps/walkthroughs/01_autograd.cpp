@@ -11,10 +11,10 @@
 #include "core/ops.h"
 #include "core/parallel.h"
 #include "core/random.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
-
-static void say(const char* text) { std::printf("%s\n", text); }
+using namespace ct::walkthrough;
 
 int main(int argc, char** argv) {
     ct::setup_runtime(argv);

@@ -20,10 +20,10 @@
 #include "losses/triplet.h"
 #include "nn/models.h"
 #include "nn/optim.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
-
-static void say(const char* text) { std::printf("%s\n", text); }
+using namespace ct::walkthrough;
 
 // 16 and not 2: with a cosine, two moons that must each spread over 90 degrees and stay orthogonal
 // to each other need more than one plane (in 2-D the regression targets cannot all be met).
@@ -157,11 +157,6 @@ static Scores evaluate(const Learner& l, const Moons& test, Generator& gen) {
 }
 
 // ---- pictures
-static void paste(Image& dst, const Image& src, int x0, int y0) {
-    for (int y = 0; y < src.height(); ++y)
-        for (int x = 0; x < src.width(); ++x) dst.blend(x0 + x, y0 + y, src.pixel(x, y));
-}
-
 // The similarity of every point of the input plane to one anchor point, as colour (viridis: dark =
 // dissimilar, yellow = similar), with the training points on top and the anchor ringed in red.
 static Image similarity_panel(const Learner& l, const Moons& train, int64_t anchor, const std::string& title,
@@ -328,7 +323,7 @@ int main(int argc, char** argv) try {
         "P(same) = sigmoid(scale (bias - d)): from same/not", "-|f(x1) - f(x2)|: learned from triplets"};
     Image panels(4 * 350, 260);
     for (size_t li = 0; li < learners.size(); ++li)
-        paste(panels, similarity_panel(learners[li], train, anchor, learners[li].name, subtitles[li]), int(li) * 350, 0);
+        panels.paste(similarity_panel(learners[li], train, anchor, learners[li].name, subtitles[li]), int(li) * 350, 0);
     const std::string panels_path = out_dir + "/similarity_to_anchor.png";
     panels.save_png(panels_path);
 
@@ -345,7 +340,7 @@ int main(int argc, char** argv) try {
         plots.push_back(scatter_plot(pca.transform(e), test.moon, o));
     }
     Image scatters(3 * plots[0].width(), plots[0].height());
-    for (size_t i = 0; i < plots.size(); ++i) paste(scatters, plots[i], int(i) * plots[0].width(), 0);
+    for (size_t i = 0; i < plots.size(); ++i) scatters.paste(plots[i], int(i) * plots[0].width(), 0);
     const std::string scatters_path = out_dir + "/embeddings.png";
     scatters.save_png(scatters_path);
     say("   Look for: the raw distance lights up a disc around the anchor that spills onto moon 1;\n"

@@ -18,10 +18,10 @@
 #include "losses/triplet.h"
 #include "nn/models.h"
 #include "nn/optim.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
-
-static void say(const char* text) { std::printf("%s\n", text); }
+using namespace ct::walkthrough;
 
 // ---- 1. the four axioms, counted over every pair and triple of a point set
 struct AxiomReport {
@@ -67,16 +67,9 @@ static double near_far_ratio(const Tensor& queries, const Tensor& points, bool s
 }
 
 // ---- 4. MNIST: the model sees pixels standardised with the usual MNIST mean and std
-static Tensor standardise(const Tensor& images) { return (images - 0.1307f) / 0.3081f; }
-
-static Tensor embed_all(nn::Module& net, const Tensor& images) {
-    NoGradGuard no_grad;
-    net.eval();
-    std::vector<Tensor> parts;
-    for (int64_t s = 0; s < images.size(0); s += 500)
-        parts.push_back(normalize(net(standardise(narrow(images, 0, s, std::min<int64_t>(500, images.size(0) - s))))));
-    net.train();
-    return cat(parts, 0);
+// Unit-length embeddings of MNIST pixels (N,1,28,28) -> (N,D).
+static Tensor embed_unit(nn::Module& net, const Tensor& images) {
+    return normalize(embed_all(net, standardise_mnist(images)));
 }
 
 static void report(const char* name, const RetrievalMetrics& m) {
@@ -198,14 +191,14 @@ int main(int argc, char** argv) try {
     Generator init(1);
     std::shared_ptr<nn::Sequential> net = nn::make_e1(64, init);
     SearchOptions on_sphere;   // unit vectors: cosine and Euclidean rank identically
-    const RetrievalMetrics random_net = retrieval_metrics(embed_all(*net, test.all_images()), test.labels,
-                                                          embed_all(*net, train.all_images()), train.labels, on_sphere);
+    const RetrievalMetrics random_net = retrieval_metrics(embed_unit(*net, test.all_images()), test.labels,
+                                                          embed_unit(*net, train.all_images()), train.labels, on_sphere);
     report("random E1 (64-d)", random_net);
 
     PKSampler sampler(train.labels, 8, 16, 0, 1);
     LoaderOptions lo;
     lo.workers = 1;
-    lo.views = {transforms::normalize({0.1307f}, {0.3081f})};
+    lo.views = {transforms::normalize({kMnistMean}, {kMnistStd})};
     Loader loader(train, sampler, lo);
     nn::AdamOptions ao;
     ao.lr = 1e-3f;
@@ -232,15 +225,15 @@ int main(int argc, char** argv) try {
             valid += mined.valid;
         }
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const RetrievalMetrics m = retrieval_metrics(embed_all(*net, test.all_images()), test.labels,
-                                                     embed_all(*net, train.all_images()), train.labels, on_sphere);
+        const RetrievalMetrics m = retrieval_metrics(embed_unit(*net, test.all_images()), test.labels,
+                                                     embed_unit(*net, train.all_images()), train.labels, on_sphere);
         std::printf("   epoch %ld: %ld steps in %4.1f s, loss %.4f, active triplets %5.1f%%, test Precision@1 %.3f,"
                     " MAP@R %.3f\n", long(epoch + 1), long(n), secs, loss_sum / n, 100.0 * active / valid,
                     m.precision_at_1, m.map_at_r);
         p1_curve.x.push_back(double(epoch + 1)), p1_curve.y.push_back(1 - m.precision_at_1);
         map_curve.x.push_back(double(epoch + 1)), map_curve.y.push_back(1 - m.map_at_r);
     }
-    const Tensor test_e = embed_all(*net, test.all_images()), train_e = embed_all(*net, train.all_images());
+    const Tensor test_e = embed_unit(*net, test.all_images()), train_e = embed_unit(*net, train.all_images());
     const RetrievalMetrics learned = retrieval_metrics(test_e, test.labels, train_e, train.labels, on_sphere);
     say("\n   The scoreboard (test digits querying the training digits):");
     report("raw pixels, Euclidean (784-d)", raw_euclid);

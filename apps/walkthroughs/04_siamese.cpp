@@ -19,27 +19,10 @@
 #include "losses/contrastive.h"
 #include "nn/models.h"
 #include "nn/optim.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
-
-static void say(const char* text) { std::printf("%s\n", text); }
-
-static double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-// The 2-D embedding of every image (N,1,28,28) -> (N,2), in eval mode, without a graph.
-static Tensor embed_all(nn::Module& net, const Tensor& images) {
-    NoGradGuard no_grad;
-    net.eval();
-    std::vector<Tensor> parts;
-    for (int64_t s = 0; s < images.size(0); s += 500) {
-        const Tensor x = narrow(images, 0, s, std::min<int64_t>(500, images.size(0) - s));
-        parts.push_back(net((x - 0.1307f) / 0.3081f));   // the usual MNIST mean and std
-    }
-    net.train();
-    return cat(parts, 0);
-}
+using namespace ct::walkthrough;
 
 // What we watch, on the test digits: how spread out the embedding is (root mean square distance
 // to its centroid), the mean distance of same-digit and of different-digit pairs, and
@@ -77,17 +60,12 @@ static std::string margin_name(float m) {
     return buf;
 }
 
-static void paste(Image& dst, const Image& src, int x0, int y0) {
-    for (int y = 0; y < src.height(); ++y)
-        for (int x = 0; x < src.width(); ++x) dst.blend(x0 + x, y0 + y, src.pixel(x, y));
-}
-
 static Image side_by_side(const std::vector<Image>& images) {
     int w = 0, h = 0;
     for (const Image& im : images) w += im.width(), h = std::max(h, im.height());
     Image out(w, h);
     int x = 0;
-    for (const Image& im : images) paste(out, im, x, 0), x += im.width();
+    for (const Image& im : images) out.paste(im, x, 0), x += im.width();
     return out;
 }
 
@@ -118,7 +96,7 @@ static void train(Run& run, const Dataset& train_set, const Dataset& test, int64
     PairSampler sampler(train_set.labels, 64, 0, 1);
     LoaderOptions lo;
     lo.workers = 1;
-    lo.views = {transforms::normalize({0.1307f}, {0.3081f})};
+    lo.views = {transforms::normalize({kMnistMean}, {kMnistStd})};
     Loader loader(train_set, sampler, lo);
     nn::AdamOptions ao;
     ao.lr = 1e-3f;
@@ -150,7 +128,7 @@ static void train(Run& run, const Dataset& train_set, const Dataset& test, int64
             }
         }
         const double secs = seconds_since(t0);
-        run.embeddings.push_back(embed_all(*net, test_images));
+        run.embeddings.push_back(embed_all(*net, standardise_mnist(test_images)));   // (N,2)
         const Watch w = watch(run.embeddings.back(), test.labels);
         run.watches.push_back(w);
         char loss_text[32] = "     -";

@@ -21,33 +21,21 @@
 #include "losses/losses.h"
 #include "nn/models.h"
 #include "nn/optim.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
+using namespace ct::walkthrough;
 
 namespace {
 
 constexpr float kMargin = 0.2f;   // FaceNet's margin on unit-length embeddings
 const Distance kDistance = Distance::euclidean(false);   // the rows are normalised by the model already
 
-void say(const char* text) { std::printf("%s\n", text); }
+// MNIST pixels -> the standard normalisation, all images at once: (N,1,28,28).
+Tensor normalized_images(const Dataset& d) { return standardise_mnist(d.all_images()); }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// MNIST pixels -> the standard normalisation (x - 0.1307) / 0.3081, all images at once: (N,1,28,28).
-Tensor normalized_images(const Dataset& d) { return (d.all_images() - 0.1307f) / 0.3081f; }
-
-// Unit-length embeddings (N,64) of images (N,1,28,28), in eval mode and without a graph.
-Tensor embed(nn::Module& net, const Tensor& images) {
-    NoGradGuard no_grad;
-    net.eval();
-    std::vector<Tensor> parts;
-    for (int64_t s = 0; s < images.size(0); s += 500)
-        parts.push_back(normalize(net(narrow(images, 0, s, std::min<int64_t>(500, images.size(0) - s))), 1));
-    net.train();
-    return cat(parts, 0);
-}
+// Unit-length embeddings (N,64) of standardised images (N,1,28,28).
+Tensor embed(nn::Module& net, const Tensor& images) { return normalize(embed_all(net, images), 1); }
 
 struct Eval {
     double p1 = 0, map_r = 0;
@@ -71,7 +59,7 @@ void tiny_example() {
     Tensor n = Tensor::from_vector({1.0f, 0.f, 0.f, 0.6f, 0.3f, 0.f}, {3, 2}).requires_grad_();
     TripletOptions o;
     o.margin = kMargin;
-    o.reducer = Reducer::None;
+    o.reducer = Reduction::None;
     Tensor per_triplet = triplet_margin_loss(a, p, n, o);
     sum(per_triplet).backward();
     const char* names[3] = {"easy     ", "semi-hard", "hard     "};
@@ -151,7 +139,7 @@ Run train_with(const std::string& miner, const Dataset& train, const Dataset& te
     PKSampler sampler(train.labels, 8, 16, 0, 5);   // 8 classes x 16 digits = 128 per batch
     LoaderOptions lo;
     lo.workers = 1;
-    lo.views = {transforms::normalize({0.1307f}, {0.3081f})};
+    lo.views = {transforms::normalize({kMnistMean}, {kMnistStd})};
     Loader loader(train, sampler, lo);
     const auto t0 = std::chrono::steady_clock::now();
     int64_t steps = 0, used_total = 0;
@@ -247,7 +235,7 @@ int main(int argc, char** argv) {
             "   shows whether the classes form tight, separate clusters: that is the number to watch.");
         {
             const std::vector<int64_t> idx = PKSampler(train.labels, 8, 16, 0, 5).batches(0)[0];
-            Tensor e = embed(*untrained_net, (train.images(idx) - 0.1307f) / 0.3081f);
+            Tensor e = embed(*untrained_net, standardise_mnist(train.images(idx)));
             const TripletMining m = triplet_margin_miner(e, train.labels_of(idx), kMargin, TripletType::All, kDistance);
             std::printf("   One batch of 128 through the untrained net, as TripletMining::summary() reports it for\n"
                         "   the 'all' type (every triplet with a non-zero loss is selected):\n     %s\n"

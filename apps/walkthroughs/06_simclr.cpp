@@ -25,19 +25,14 @@
 #include "nn/models.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
+using namespace ct::walkthrough;
 
 namespace {
 
 constexpr float kTemperature = 0.5f;
-const std::vector<float> kMean{0.4914f, 0.4822f, 0.4465f}, kStd{0.2470f, 0.2435f, 0.2616f};   // CIFAR-10 train
-
-void say(const char* text) { std::printf("%s\n", text); }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // (h, z) of every image of `d` after `transform` (eval mode, no graph): h the 128-d encoder
 // features that kNN and the probe use, z the 64-d projection the loss sees.
@@ -167,7 +162,7 @@ int main(int argc, char** argv) {
 
         // ---- 1. the views
         const Transform augment = transforms::simclr_augment(32, 0.5f);
-        const Transform norm = transforms::normalize(kMean, kStd);
+        const Transform norm = transforms::normalize(kCifarMean, kCifarStd);
         const Transform augment_norm = transforms::compose({augment, norm});
         say("== 1. The augmentations (Chen et al. 2020): random resized crop (8-100% of the area, then back\n"
             "      to 32x32), horizontal flip, colour jitter (brightness, contrast, saturation 0.4, hue 0.1)\n"

@@ -28,24 +28,19 @@
 #include "nn/models.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "apps/walkthroughs/walkthrough.h"
 
 using namespace ct;
+using namespace ct::walkthrough;
 
 namespace {
 
-const std::vector<float> kMean{0.4914f, 0.4822f, 0.4465f}, kStd{0.2470f, 0.2435f, 0.2616f};   // CIFAR-10 train
-
-void say(const char* text) { std::printf("%s\n", text); }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // The 128-d encoder features h of every image (normalised, not augmented), eval mode, no graph.
 Tensor encoder_features(nn::EncoderProjector& net, const Dataset& d) {
     NoGradGuard no_grad;
     net.eval();
-    const Transform norm = transforms::normalize(kMean, kStd);
+    const Transform norm = transforms::normalize(kCifarMean, kCifarStd);
     Generator unused(0);
     std::vector<Tensor> parts;
     for (int64_t s = 0; s < d.size(); s += 256) {
@@ -97,7 +92,7 @@ Result train_and_evaluate(const std::string& method, const Dataset& train, const
     lo.workers = 1;
     lo.seed = 7;
     lo.views = transforms::two_views(
-        transforms::compose({transforms::simclr_augment(32, 0.5f), transforms::normalize(kMean, kStd)}));
+        transforms::compose({transforms::simclr_augment(32, 0.5f), transforms::normalize(kCifarMean, kCifarStd)}));
     Loader loader(train, sampler, lo);
     nn::SGDOptions so;
     so.lr = bud.lr;
