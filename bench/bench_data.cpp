@@ -1,5 +1,5 @@
 // Data pipeline speed: loading the real datasets, the SimCLR CIFAR augmentation pipeline alone
-// (512 views of 32x32 as ../shared/spec/WORKLOADS.md defines), and the time the W3 training loop
+// (512 views of 32x32 as docs/REFERENCE.md defines), and the time the W3 training loop
 // (E2 w=32 + head, NT-Xent, SGD, 256 images x 2 views) waits for the loader on 2 threads.
 // Usage: bench_data [W3 steps, default 3]. Uses ./data (run `make data DATA_ARGS='--from ../shared/data'`); without CIFAR-10 it falls back
 // to random 32x32 images, which cost the same to augment.

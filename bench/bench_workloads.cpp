@@ -1,4 +1,4 @@
-// The training-step workloads of spec/WORKLOADS.md: W1 mnist-siamese, W2 mnist-triplet, W3
+// The training-step workloads of docs/REFERENCE.md: W1 mnist-siamese, W2 mnist-triplet, W3
 // cifar-simclr, W4 cifar-simclr-wide (zero_grad + forward + loss + backward + SGD step on random
 // inputs), as ms/step, images/s and GFLOP/s, and the peak resident memory of 30 W3 steps (in a
 // child process, so that ru_maxrss sees nothing else). --profile splits a step per layer.
@@ -376,7 +376,7 @@ int run(const Options& opt) {
     set_num_threads(opt.threads);
     const std::vector<std::string> names = opt.workload == "all" ? kWorkloads : std::vector<std::string>{opt.workload};
     if (!opt.profile)
-        std::printf("training-step workloads (spec/WORKLOADS.md): %d threads, OpenBLAS core %s, %d warm-up + "
+        std::printf("training-step workloads (docs/REFERENCE.md): %d threads, OpenBLAS core %s, %d warm-up + "
                     "%d timed steps, median [min-max]; load = 1-min load average before/after\n",
                     num_threads(), blas_core_name().c_str(), opt.warmup, opt.steps);
     Json out = {{"threads", num_threads()}, {"blas_core", blas_core_name()}, {"results", Json::array()},
@@ -425,7 +425,7 @@ int run(const Options& opt) {
 
 int main(int argc, char** argv) {
     ct::setup_runtime(argv);   // see core/parallel.h
-    CLI::App app{"contrast training-step benchmark: the workloads W1-W4 of spec/WORKLOADS.md"};
+    CLI::App app{"contrast training-step benchmark: the workloads W1-W4 of docs/REFERENCE.md"};
     Options opt;
     std::vector<std::string> choices = kWorkloads;
     choices.push_back("all");

@@ -1,6 +1,6 @@
 // CIFAR-10 and CIFAR-100 in the official binary release format: fixed-size records of label
-// byte(s) then 3x32x32 uint8 pixels (R plane, G plane, B plane). The CIFAR-10 JPEG folder of
-// ../shared/data is read by image_folder.h instead; resolve.h picks whichever is present.
+// byte(s) then 3x32x32 uint8 pixels (R plane, G plane, B plane). CIFAR-10 as a JPEG folder
+// (what `make data` unpacks) is read by image_folder.h instead; resolve.h picks whichever is present.
 #pragma once
 #include <string>
 #include <vector>

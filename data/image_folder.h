@@ -1,6 +1,6 @@
 // A folder of class sub-folders, root/<class>/*.{png,jpg,jpeg,bmp}, like torchvision's
 // ImageFolder: classes sorted by name, files sorted by name, decoded with stb_image on worker
-// threads. The CIFAR-10 JPEG release of ../shared/data is read this way.
+// threads. CIFAR-10 as a JPEG image folder (what `make data` unpacks) is read this way.
 #pragma once
 #include <cstdint>
 #include <string>

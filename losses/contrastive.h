@@ -1,7 +1,7 @@
 // Contrastive (pair) losses, two conventions side by side:
 //  * Hadsell et al. 2006 (after Chopra 2005) on explicit pairs (x1, x2, y), y = 1 similar, 0 not:
 //      L = y * 1/2 d^2 + (1 - y) * 1/2 max(0, m - d)^2       (half = true, the paper's form, default)
-//      L = y * d^2     + (1 - y) * max(0, m - d)^2           (half = false, W1 of spec/WORKLOADS.md)
+//      L = y * d^2     + (1 - y) * max(0, m - d)^2           (half = false, W1 of docs/REFERENCE.md)
 //    d is the Euclidean distance; the mean (or another reducer) over pairs.
 //  * pytorch-metric-learning's ContrastiveLoss on embeddings + labels (all pairs or mined pairs):
 //      positives relu(d - pos_margin), negatives relu(neg_margin - d), each part reduced over its

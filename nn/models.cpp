@@ -40,7 +40,7 @@ std::shared_ptr<Sequential> make_e2(int64_t width, Generator& gen) {
         s->push_back(std::make_shared<MaxPool2d>(2));   // 32 -> 16 -> 8 -> 4
         c_in = c;
     }
-    // torch_ref.py ends with AdaptiveAvgPool2d(1) + Flatten: two modules, kept so indices line up.
+    // PyTorch's E2 (docs/REFERENCE.md) ends with AdaptiveAvgPool2d(1) + Flatten: two modules, kept so indices line up.
     s->push_back(std::make_shared<GlobalAvgPool2d>());   // (N,4w)
     s->push_back(std::make_shared<Flatten>());
     return s;

@@ -1,7 +1,7 @@
-// The model zoo of ../shared/spec/WORKLOADS.md: E1 (MNIST ConvNet), E2 (CIFAR ConvNet) and its
+// The model zoo of docs/REFERENCE.md: E1 (MNIST ConvNet), E2 (CIFAR ConvNet) and its
 // projection head, an MLP for toy 2-D data, and the two wrappers that training code uses:
 // SiameseNet (one encoder, two inputs) and EncoderProjector (SimCLR/SupCon: representation h,
-// projection z). Layer order and names match ../shared/peer/torch_ref.py, so state_dict keys do.
+// projection z). Layer order and names match the PyTorch definitions in docs/REFERENCE.md, so state_dict keys do.
 // The CIFAR ResNet-18 is in nn/resnet.h.
 #pragma once
 #include <utility>
@@ -38,7 +38,7 @@ public:
     ModulePtr encoder;
 };
 
-// Encoder + projection head ("encoder.*", "head.*" as torch_ref.py's SimCLRNet). forward returns the
+// Encoder + projection head ("encoder.*", "head.*" as PyTorch's SimCLRNet in docs/REFERENCE.md). forward returns the
 // projection z = head(encoder(x)) the contrastive loss uses; representation(x) returns h =
 // encoder(x), which linear evaluation and k-NN use.
 class EncoderProjector : public Module {

@@ -5,7 +5,7 @@
 // Checked once by hand against PyTorch 1.13 (/usr/bin/python3; the safetensors package is not
 // installed, so the file was parsed from the spec: n = struct.unpack('<Q', raw[:8])[0];
 // header = json.loads(raw[8:8+n]); each tensor = torch.frombuffer(data[begin:end], dtype)
-// .reshape(shape)): a make_e2_simclr(8) checkpoint loads into torch_ref.SimCLRNet((8,16,32),32,16)
+// .reshape(shape)): a make_e2_simclr(8) checkpoint loads into SimCLRNet((8,16,32),32,16)
 // with load_state_dict(strict=True) ("All keys matched"), num_batches_tracked arrives as int64, and
 // both models give the same outputs in eval mode. The tests below need no Python.
 // Run: ./build/tests -tc="*nn checkpoint*"

@@ -1,5 +1,5 @@
-// The model zoo against ../shared/spec/WORKLOADS.md: parameter counts, output shapes, state_dict
-// keys equal to the PyTorch peer's (../shared/peer/torch_ref.py), the CIFAR ResNet, and Siamese
+// The model zoo against docs/REFERENCE.md: parameter counts, output shapes, state_dict
+// keys equal to the PyTorch peer's (docs/REFERENCE.md), the CIFAR ResNet, and Siamese
 // weight sharing. Run: ./build/tests -tc="*nn models*"
 #include <doctest/doctest.h>
 
@@ -25,7 +25,7 @@ TEST_CASE("nn models: E1 (MNIST ConvNet)") {
     // D=2 (DrLIM plot): 871,616 - 256*62 - 62 = 855,682 (PyTorch: sum(p.numel()) of make_e1(2) gives 855682)
     Generator g2(0);
     CHECK(make_e1(2, g2)->num_parameters() == 855682);
-    // list(torch_ref.make_e1(64).state_dict())
+    // list(make_e1(64).state_dict()), make_e1 as in docs/REFERENCE.md
     CHECK(keys(*e1) == std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias",
                                                 "9.weight", "9.bias"});
     CHECK((*e1)(Tensor::randn({2, 1, 28, 28}, gen)).shape() == Shape{2, 64});
@@ -40,7 +40,7 @@ TEST_CASE("nn models: E2 (CIFAR ConvNet) with its projection head") {
     CHECK(net->head->num_parameters() == 24768);
     Generator g64(0);
     CHECK(make_e2_simclr(64, g64)->num_parameters() == 1244992);
-    // From list(torch_ref.SimCLRNet((32,64,128),128,64).state_dict()): 40 keys; the first 12 and last 4:
+    // From list(SimCLRNet((32,64,128),128,64).state_dict()): 40 keys; the first 12 and last 4:
     const auto k = keys(*net);
     REQUIRE(k.size() == 40);
     const std::vector<std::string> first{"encoder.0.weight", "encoder.1.weight", "encoder.1.bias",

@@ -9,7 +9,7 @@
 
 namespace ct {
 
-// Defaults follow the recipe in /work/shared/spec/RESULTS.md: L2-normalised features, Adam lr 0.1,
+// Defaults follow the PyTorch recipe in docs/REFERENCE.md: L2-normalised features, Adam lr 0.1,
 // 100 epochs, batch 256 (0.640 on 19-epoch SimCLR features there).
 struct LinearProbeOptions {
     int64_t epochs = 100;

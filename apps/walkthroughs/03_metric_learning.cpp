@@ -181,7 +181,7 @@ int main(int argc, char** argv) try {
         "   lie near a low-dimensional surface), so MNIST fares better than uniform 784-d noise, but\n"
         "   most of its 784 coordinates still add distance without adding meaning.");
 
-    say("\n== 4. Learn the metric. E1 (the MNIST ConvNet of spec/WORKLOADS.md, 871,616 parameters) maps\n"
+    say("\n== 4. Learn the metric. E1 (the MNIST ConvNet of docs/REFERENCE.md, 871,616 parameters) maps\n"
         "      a digit to a 64-d unit vector. Batches of 8 digits x 16 images; in each, every triplet\n"
         "      (anchor, same digit, other digit) that still violates the margin, d(a,n) < d(a,p) + 0.2,\n"
         "      enters the triplet loss (triplet_margin_miner, TripletType::All); Adam lr 1e-3.\n"

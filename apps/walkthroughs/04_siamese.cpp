@@ -103,7 +103,7 @@ static void train(Run& run, const Dataset& train_set, const Dataset& test, int64
     nn::Adam opt(net->named_parameters(), ao);
     ContrastiveOptions co;
     co.margin = run.margin;
-    co.half = false;   // y d^2 + (1 - y) max(0, m - d)^2, the W1 form of spec/WORKLOADS.md
+    co.half = false;   // y d^2 + (1 - y) max(0, m - d)^2, the W1 form of docs/REFERENCE.md
     const Tensor test_images = test.all_images();
 
     std::printf("\n   -- %s\n   epoch   loss     spread  same-digit d  other-digit d  Precision@1   seconds\n",
@@ -175,7 +175,7 @@ int main(int argc, char** argv) try {
     const Dataset train_set = load_dataset(name, Split::Train, data_dir), test = load_dataset(name, Split::Test, data_dir);
     std::printf("== 1. Data: %s, %ld training digits, %ld test digits. Each step takes 64 pairs from a\n"
                 "      PairSampler, half of the same digit (y = 1), half of different digits (y = 0).\n"
-                "      Model: E1 (the MNIST ConvNet of spec/WORKLOADS.md) with D = 2 outputs, so the\n"
+                "      Model: E1 (the MNIST ConvNet of docs/REFERENCE.md) with D = 2 outputs, so the\n"
                 "      embedding can be drawn as it is, no projection. Adam, lr 1e-3, %ld epochs per run.\n",
                 name.c_str(), long(train_set.size()), long(test.size()), long(epochs));
     say("      Each run prints, on the test digits: spread = root mean square distance to the centroid;\n"

@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
                     "     different images (%.3f): the network keeps what the augmentations do not change;\n"
                     "   * kNN %.4f -> %.4f and linear probe %.4f -> %.4f, without a single label. %ld steps only\n"
                     "     start the process: the reference PyTorch run reaches 0.575 kNN and 0.582 linear after\n"
-                    "     19 epochs on all 50,000 images (spec/RESULTS.md); try --full --epochs 19.\n",
+                    "     19 epochs on all 50,000 images (docs/REFERENCE.md); try --full --epochs 19.\n",
                     before.uniform_z, after.uniform_z, after.align_z, after.align_z_unrelated, before.knn, after.knn,
                     before.probe, after.probe, long(total));
 
