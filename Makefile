@@ -15,10 +15,10 @@ override CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -fn
 # pthread build, OpenMP threads spinning after a parallel region fight OpenBLAS's own threads for
 # the cores (a 512x128 normalize took 35 ms instead of 0.09 ms on 2 cores).
 OPENBLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-openmp
-override LDLIBS += -fopenmp -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -lz -lpthread
+override LDLIBS += -fopenmp -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread
 BUILD    ?= build
 MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
-PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev doctest-dev libstb-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev doctest-dev libstb-dev libjpeg62-turbo-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
 
 LIB_SRCS   := $(wildcard core/*.cpp nn/*.cpp losses/*.cpp data/*.cpp)
 APPLIB_SRCS := $(wildcard apps/lib/*.cpp)
@@ -42,11 +42,13 @@ all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
 # ---- dependency detection: say what is missing and which package brings it
 HASH := \#
 HAVE = $(shell printf '$(HASH)include <$(1)>\nint main(){}\n' | $(CXX) -fopenmp -x c++ - $(or $(2),-fsyntax-only) -o /dev/null 2>/dev/null && echo yes)
+# jpeglib.h needs <stdio.h> before it: its HAVE line slips that include in.
 check-deps:
 	@$(if $(call HAVE,omp.h),echo "OpenMP: found (g++ -fopenmp)",echo "error: OpenMP not found: install g++ (make deps)"; exit 1)
 	@$(if $(call HAVE,cblas.h,-L$(OPENBLAS_DIR) -lopenblas),echo "OpenBLAS: found (OpenMP build, $(OPENBLAS_DIR))",echo "error: OpenBLAS (OpenMP build) not found: install libopenblas-dev libopenblas-openmp-dev (make deps)"; exit 1)
 	@$(if $(call HAVE,doctest/doctest.h),true,echo "error: doctest not found: install doctest-dev (make deps)"; exit 1)
 	@$(if $(call HAVE,stb/stb_image.h),true,echo "error: stb not found: install libstb-dev (make deps)"; exit 1)
+	@$(if $(call HAVE,stdio.h>\n$(HASH)include <jpeglib.h,-ljpeg),true,echo "error: libjpeg-turbo not found: install libjpeg62-turbo-dev (make deps)"; exit 1)
 
 # Objects depend on the compiler flags too: changing them (ARCH, make debug) rebuilds everything.
 FLAGS_STAMP := $(BUILD)/compile_flags

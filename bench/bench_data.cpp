@@ -1,5 +1,6 @@
-// Data pipeline speed: loading the real datasets, the SimCLR CIFAR augmentation pipeline alone
-// (512 views of 32x32 as docs/REFERENCE.md defines), and the time the W3 training loop
+// Data pipeline speed: loading the real datasets, decoding the CIFAR-10 JPEG folder, the SimCLR
+// CIFAR augmentation pipeline alone (512 views of 32x32 as docs/REFERENCE.md defines),
+// and the time the W3 training loop
 // (E2 w=32 + head, NT-Xent, SGD, 256 images x 2 views) waits for the loader on 2 threads.
 // Usage: bench_data [W3 steps, default 3]. Uses ./data (run `make data DATA_ARGS='--from ../shared/data'`); without CIFAR-10 it falls back
 // to random 32x32 images, which cost the same to augment.
@@ -9,6 +10,7 @@
 
 #include "bench/bench_util.h"
 #include "core/parallel.h"
+#include "data/image_folder.h"
 #include "data/loader.h"
 #include "data/resolve.h"
 #include "losses/nt_xent.h"
@@ -51,6 +53,22 @@ Dataset load_or_random() {
     }
 }
 
+// JPEG folder decoding alone (libjpeg-turbo through data/image_decode.h), one thread, on the
+// CIFAR-10 JPEG test split when ./data holds it.
+void bench_jpeg_folder() {
+    try {
+        const std::string dir = find_dataset("cifar10-jpg", Split::Test) + "/test";
+        ImageFolderOptions o;
+        o.threads = 1;
+        int64_t n = 0;
+        const double s = median_seconds([&] { n = load_image_folder(dir, o).size(); }, 5, 1);
+        std::printf("decode cifar10-jpg test (%lld JPEGs), 1 thread: %6.2f s  (%.0f images/s)\n", (long long)n, s,
+                    double(n) / s);
+    } catch (const Error&) {
+        std::printf("cifar10-jpg not found: JPEG folder decoding not measured\n");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -58,6 +76,7 @@ int main(int argc, char** argv) try {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 3;   // W3 steps are seconds each on 2 cores
     set_num_threads(2);
     const Dataset train = load_or_random();
+    bench_jpeg_folder();
     const Transform aug = transforms::simclr_augment(32);
     const std::vector<Transform> views = transforms::two_views(aug);
 

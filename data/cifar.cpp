@@ -4,12 +4,16 @@
 
 #include <algorithm>
 
+#include "core/checked_size.h"
 #include "data/read_file.h"
 
 namespace ct {
 namespace {
 
 constexpr int64_t kCifarPixels = 3 * 32 * 32;
+// The largest file of the release is CIFAR-100's train.bin, 50,000 records; a file of more than
+// 100,000 is refused before it is inflated whole (a small gzip can hold gigabytes).
+constexpr int64_t kMaxCifarRecords = 100000;
 
 // dir itself when it holds `probe`, else dir/<sub> when that does; errors name both places.
 std::string cifar_folder(const std::string& dir, const std::string& sub, const std::string& probe,
@@ -23,8 +27,8 @@ std::string cifar_folder(const std::string& dir, const std::string& sub, const s
 }  // namespace
 
 void read_cifar_binary(const std::string& path, int label_bytes, int label_index, Dataset& ds) {
-    const std::vector<uint8_t> bytes = read_file_bytes(path, "cifar");
     const int64_t record = label_bytes + kCifarPixels;
+    const std::vector<uint8_t> bytes = read_file_bytes(path, "cifar", size_t(kMaxCifarRecords * record));
     CT_CHECK_AS(IoError, !bytes.empty() && int64_t(bytes.size()) % record == 0,
                 "cifar: " << path << ": " << bytes.size() << " bytes is not a whole number of "
                           << record << "-byte records (truncated, or CIFAR-"
@@ -34,7 +38,9 @@ void read_cifar_binary(const std::string& path, int label_bytes, int label_index
     ds.width = 32;
     const int64_t n = int64_t(bytes.size()) / record;
     const size_t first = ds.pixels.size();
-    ds.pixels.resize(first + size_t(n * kCifarPixels));
+    int64_t pixels = 0;
+    CT_CHECK_AS(IoError, checked_mul(n, kCifarPixels, pixels), "cifar: " << path << ": " << n << " records overflow a size");
+    ds.pixels.resize(first + size_t(pixels));
     for (int64_t i = 0; i < n; ++i) {
         const uint8_t* r = bytes.data() + i * record;
         const int64_t label = r[label_index];

@@ -1,10 +1,8 @@
 // Decoding runs on plain std::threads (not OpenMP) so it can also run beside a training loop.
-// Each file is read into memory, its header checked with stbi_info_from_memory (dimensions bounded
-// before stb_image allocates or decodes anything: it has a history of bugs on hostile files), then
-// decoded; the first failure in file order is reported, naming the file.
+// Each file is read into memory and handed to data/image_decode.h, which picks the decoder by the
+// magic bytes and bounds the dimensions before decoding; the first failure in file order is
+// reported, naming the file.
 #include "data/image_folder.h"
-
-#include <stb/stb_image.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +12,7 @@
 #include <iterator>
 #include <thread>
 
+#include "data/image_decode.h"
 #include "data/read_file.h"
 #include "data/transforms.h"
 
@@ -39,45 +38,27 @@ std::vector<uint8_t> read_plain(const std::string& path) {
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-struct Header { int w = 0, h = 0; };
-
-Header image_header(const std::string& path, const std::vector<uint8_t>& bytes, int64_t max_side) {
-    Header hd;
-    int comp = 0;
-    CT_CHECK_AS(IoError, stbi_info_from_memory(bytes.data(), int(bytes.size()), &hd.w, &hd.h, &comp),
-                "image_folder: " << path << ": not a decodable image (" << stbi_failure_reason() << ")");
-    CT_CHECK_AS(IoError, hd.w > 0 && hd.h > 0 && hd.w <= max_side && hd.h <= max_side,
-                "image_folder: " << path << ": image of " << hd.w << "x" << hd.h
-                                 << " is outside the allowed 1.." << max_side << " per side");
-    return hd;
-}
-
 // Decodes one file into out (C,H,W) uint8, resizing when size > 0.
 void decode_into(const std::string& path, const ImageFolderOptions& o, int64_t H, int64_t W,
                  uint8_t* out) {
-    const std::vector<uint8_t> bytes = read_plain(path);
-    const Header hd = image_header(path, bytes, o.max_side);
+    const DecodedImage d = decode_image(path, read_plain(path), o.channels, o.max_side);
+    const int h = d.height, w = d.width;
     if (o.size == 0)
-        CT_CHECK_AS(IoError, hd.h == H && hd.w == W,
-                    "image_folder: " << path << ": image is " << hd.w << "x" << hd.h << " but the "
+        CT_CHECK_AS(IoError, h == H && w == W,
+                    "image_folder: " << path << ": image is " << w << "x" << h << " but the "
                                      << "folder's images are " << W << "x" << H
                                      << "; pass a resize size (ImageFolderOptions::size)");
-    int w = 0, h = 0, comp = 0;
-    uint8_t* hwc = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, o.channels);
-    CT_CHECK_AS(IoError, hwc != nullptr,
-                "image_folder: " << path << ": cannot decode (" << stbi_failure_reason() << ")");
+    const uint8_t* hwc = d.hwc.data();
     const int64_t C = o.channels;
     if (h == H && w == W) {   // HWC -> CHW
         for (int64_t c = 0; c < C; ++c)
             for (int64_t i = 0; i < H * W; ++i) out[c * H * W + i] = hwc[i * C + c];
-        stbi_image_free(hwc);
         return;
     }
     Tensor img = Tensor::empty({C, int64_t(h), int64_t(w)});
     float* p = img.data();
     for (int64_t c = 0; c < C; ++c)
         for (int64_t i = 0; i < int64_t(h) * w; ++i) p[c * h * w + i] = float(hwc[i * C + c]);
-    stbi_image_free(hwc);
     const Tensor r = transforms::resize(img, H, W);
     const float* q = r.data();
     for (int64_t i = 0; i < C * H * W; ++i)
@@ -123,9 +104,9 @@ Dataset load_image_folder(const std::string& root, const ImageFolderOptions& o) 
     if (o.size > 0) {
         ds.height = ds.width = o.size;
     } else {
-        const Header first = image_header(files[0], read_plain(files[0]), o.max_side);
-        ds.height = first.h;
-        ds.width = first.w;
+        const ImageHeader first = read_image_header(files[0], read_plain(files[0]), o.max_side);
+        ds.height = first.height;
+        ds.width = first.width;
     }
     const int64_t n = int64_t(files.size()), per_image = ds.image_numel();
     ds.pixels.resize(size_t(n * per_image));

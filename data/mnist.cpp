@@ -2,6 +2,10 @@
 // copied, so a truncated or mislabelled file is an error naming the file, never a partial load.
 #include "data/mnist.h"
 
+#include <algorithm>
+#include <sstream>
+
+#include "core/checked_size.h"
 #include "data/read_file.h"
 
 namespace ct {
@@ -11,34 +15,52 @@ uint32_t big_endian_u32(const uint8_t* p) {
     return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
-// The bytes of an IDX file after checking its magic number and the size its header promises.
-// dims receives the header's dimension sizes.
+// IDX files in use are MNIST-sized (47 MB); 2 GiB leaves room and keeps a hostile header's
+// 2^96-byte promise from becoming an allocation.
+constexpr int64_t kMaxIdxBytes = int64_t(1) << 31;
+
+// The body of an IDX file after checking its magic number and the size its header declares. The
+// header is read first and the body is inflated only up to the declared size (a gzip holding far
+// more is an error once one byte past it is seen). dims receives the header's dimension sizes.
 std::vector<uint8_t> read_idx(const std::string& path, uint32_t magic, std::vector<int64_t>& dims) {
-    std::vector<uint8_t> bytes = read_file_bytes(path, "idx");
-    const size_t ndim = magic & 0xff;
-    const size_t header = 4 + 4 * ndim;
-    CT_CHECK_AS(IoError, bytes.size() >= 4, "idx: " << path << ": file too short (" << bytes.size()
-                                                    << " bytes) to hold a magic number");
-    const uint32_t got = big_endian_u32(bytes.data());
-    CT_CHECK_AS(IoError, got == magic,
-                "idx: " << path << ": wrong magic number 0x" << std::hex << got << ", expected 0x"
+    DataReader in(path, "idx");
+    uint8_t head[4 + 4 * 3];
+    const size_t ndim = magic & 0xff, header = 4 + 4 * ndim;   // magic is 0x801 or 0x803: ndim <= 3
+    size_t got = in.read(head, 4);
+    CT_CHECK_AS(IoError, got == 4, "idx: " << path << ": file too short (" << got
+                                           << " bytes) to hold a magic number");
+    const uint32_t found = big_endian_u32(head);
+    CT_CHECK_AS(IoError, found == magic,
+                "idx: " << path << ": wrong magic number 0x" << std::hex << found << ", expected 0x"
                         << magic << std::dec << " (" << (magic == 0x803 ? "images" : "labels")
                         << " file of uint8); is it the right file?");
-    CT_CHECK_AS(IoError, bytes.size() >= header, "idx: " << path << ": truncated header ("
-                                                         << bytes.size() << " bytes)");
+    got += in.read(head + 4, header - 4);
+    CT_CHECK_AS(IoError, got == header, "idx: " << path << ": truncated header (" << got << " bytes)");
     dims.assign(ndim, 0);
-    // Multiplied in double: three 32-bit counts could overflow size_t in a hostile header.
-    double body = 1;
-    for (size_t d = 0; d < ndim; ++d) {
-        dims[d] = int64_t(big_endian_u32(bytes.data() + 4 + 4 * d));
-        body *= double(dims[d]);
+    for (size_t d = 0; d < ndim; ++d) dims[d] = int64_t(big_endian_u32(head + 4 + 4 * d));
+    const int64_t body = checked_product(dims, kMaxIdxBytes);
+    if (body < 0) {
+        std::ostringstream shape;
+        for (size_t d = 0; d < ndim; ++d) shape << (d ? " x " : "") << dims[d];
+        CT_THROW(IoError, "idx: " << path << ": header declares " << shape.str() << " data bytes, over the "
+                                  << kMaxIdxBytes << "-byte limit (corrupted, or not an IDX file?)");
     }
-    CT_CHECK_AS(IoError, double(bytes.size() - header) == body,
-                "idx: " << path << ": header promises "
-                        << (body < 9e18 ? std::to_string(int64_t(body)) : std::string("> 2^63"))
-                        << " data bytes but the file holds "
-                        << bytes.size() - header << " (truncated or corrupted; fetch it again)");
-    bytes.erase(bytes.begin(), bytes.begin() + int64_t(header));
+    std::vector<uint8_t> bytes;
+    const size_t chunk = size_t(1) << 20;
+    while (bytes.size() < size_t(body)) {   // in chunks: a short file allocates only what it holds
+        const size_t old = bytes.size(), want = std::min(chunk, size_t(body) - old);
+        bytes.resize(old + want);
+        const size_t n = in.read(bytes.data() + old, want);
+        bytes.resize(old + n);
+        if (n < want) break;
+    }
+    CT_CHECK_AS(IoError, bytes.size() == size_t(body),
+                "idx: " << path << ": header promises " << body << " data bytes but the file holds "
+                        << bytes.size() << " (truncated or corrupted; fetch it again)");
+    CT_CHECK_AS(IoError, in.at_end(),
+                "idx: " << path << ": holds more data than the " << body << " bytes its header declares "
+                        << "(corrupted, or the wrong file?)");
+    in.finish();
     return bytes;
 }
 

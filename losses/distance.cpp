@@ -1,6 +1,10 @@
 // Distances and similarities, composed from core ops (no hand-written backward). See distance.h.
 #include "losses/distance.h"
 
+#include <algorithm>
+
+#include "core/autograd.h"
+
 namespace ct {
 
 namespace {
@@ -13,6 +17,56 @@ void check_paired_args(const char* op, const Tensor& a, const Tensor& b) {
     CT_CHECK(a.defined() && b.defined() && a.dim() == 2 && a.shape() == b.shape(),
              op << ": a " << (a.defined() ? a.shape() : Shape{}) << " and b "
                 << (b.defined() ? b.shape() : Shape{}) << " must both be (N,D)");
+}
+
+// out = m, except out[flat[k]] = v[k] (distinct flat indices).   m:(N,M) v:(K) -> (N,M)
+// Fused, one pass each way: the composed form (masked_fill, then scatter_add) made three more
+// passes over N*M, and every self matrix of the losses takes this path (its diagonal). It is
+// checked against exact double-loop gradients in tests/test_losses_distance.cpp.
+Tensor replace_entries(const Tensor& m, const std::vector<int64_t>& flat, const Tensor& v) {
+    Tensor out = Tensor::empty(m.shape());
+    std::copy(m.data(), m.data() + m.numel(), out.data());
+    for (size_t k = 0; k < flat.size(); ++k) out.data()[flat[k]] = v.data()[k];
+    const int64_t numel = m.numel();
+    return record("replace_entries", out, {m, v}, [flat, numel](const float* dy, Grads& g) {
+        if (float* dm = g.get(0)) {   // dm += dy, except at the replaced entries (restored exactly)
+            std::vector<float> kept(flat.size());
+            for (size_t k = 0; k < flat.size(); ++k) kept[k] = dm[flat[k]];
+            for (int64_t i = 0; i < numel; ++i) dm[i] += dy[i];
+            for (size_t k = 0; k < flat.size(); ++k) dm[flat[k]] = kept[k];
+        }
+        if (float* dv = g.get(1))   // dv_k += dy at flat[k]
+            for (size_t k = 0; k < flat.size(); ++k) dv[k] += dy[flat[k]];
+    });
+}
+
+// |a_i - b_j|^2 for all pairs: the one-GEMM form |a|^2 + |b|^2 - 2 a b^T, except where it is too
+// small to trust. Its rounding leaves ~1e-7 (|a|^2 + |b|^2) where the true value is 0 (identical
+// rows), which sqrt turns into a distance of ~1e-3 with a 1/(2d) slope. Entries below a bound on
+// that rounding are recomputed from exact differences, as torch.cdist does for small inputs:
+// usually a handful (a self matrix's diagonal, duplicates), so the GEMM remains the cost.
+Tensor sq_dist_exact_near_zero(const Tensor& a, const Tensor& b) {
+    const Tensor gemm_form = pairwise_sq_dist(a, b);   // (N,M)
+    const int64_t N = a.size(0), M = b.size(0), D = a.size(1);
+    // 64 float epsilons of |a|^2 + |b|^2: the GEMM's dot products of D terms round well inside it.
+    constexpr float kRounding = 64 * 1.1920928955078125e-07f;
+    std::vector<float> na(size_t(N), 0.f), nb(size_t(M), 0.f);
+    for (int64_t i = 0; i < N; ++i)
+        for (int64_t k = 0; k < D; ++k) na[size_t(i)] += a.data()[i * D + k] * a.data()[i * D + k];
+    for (int64_t j = 0; j < M; ++j)
+        for (int64_t k = 0; k < D; ++k) nb[size_t(j)] += b.data()[j * D + k] * b.data()[j * D + k];
+    std::vector<int64_t> rows, cols, flat;
+    const float* g = gemm_form.data();
+    for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = 0; j < M; ++j)
+            if (g[i * M + j] <= kRounding * (na[size_t(i)] + nb[size_t(j)])) {
+                rows.push_back(i);
+                cols.push_back(j);
+                flat.push_back(i * M + j);
+            }
+    if (rows.empty()) return gemm_form;
+    const Tensor exact = sum(square(index_select(a, 0, rows) - index_select(b, 0, cols)), 1);   // (K)
+    return replace_entries(gemm_form, flat, exact);
 }
 }  // namespace
 
@@ -42,12 +96,12 @@ Tensor sqrt_zero_safe(const Tensor& squared) {
 // ---- pairwise matrices
 Tensor squared_euclidean_distance_matrix(const Tensor& a, const Tensor& b) {
     check_matrix_args("squared_euclidean_distance_matrix", a, b);
-    return pairwise_sq_dist(a, b);   // |a|^2 + |b|^2 - 2 a b^T: one GEMM
+    return sq_dist_exact_near_zero(a, b);
 }
 
 Tensor euclidean_distance_matrix(const Tensor& a, const Tensor& b) {
     check_matrix_args("euclidean_distance_matrix", a, b);
-    return sqrt_zero_safe(pairwise_sq_dist(a, b));
+    return sqrt_zero_safe(sq_dist_exact_near_zero(a, b));   // exact 0 for identical rows: gradient 0
 }
 
 Tensor cosine_similarity_matrix(const Tensor& a, const Tensor& b, float eps) {
@@ -100,11 +154,9 @@ Tensor Distance::matrix(const Tensor& a, const Tensor& b) const {
         case DistanceKind::Cosine: return cosine_similarity_matrix(x, y);
         case DistanceKind::Dot: return dot_product_matrix(x, y);
         case DistanceKind::SquaredEuclidean:
-        case DistanceKind::Euclidean: {
-            Tensor d = kind == DistanceKind::Euclidean ? euclidean_distance_matrix(x, y)
-                                                       : squared_euclidean_distance_matrix(x, y);
-            return self ? masked_fill(d, Tensor::eye(x.size(0)), 0.f) : d;   // d(x,x) = 0 exactly
-        }
+        case DistanceKind::Euclidean:   // d(x,x) = 0 exactly: the near-zero entries are exact differences
+            return kind == DistanceKind::Euclidean ? euclidean_distance_matrix(x, y)
+                                                   : squared_euclidean_distance_matrix(x, y);
     }
     return Tensor();
 }

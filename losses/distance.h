@@ -1,5 +1,6 @@
 // Distances and similarities between embeddings, as pairwise matrices (N,M) and as paired rows (N):
-// Euclidean (non-squared, zero-safe gradient), squared Euclidean (one GEMM), cosine similarity and
+// Euclidean (non-squared, zero-safe gradient), squared Euclidean (one GEMM; entries near 0 from
+// exact differences, so identical rows are exactly 0 apart), cosine similarity and
 // dot product, with pytorch-metric-learning's `normalize_embeddings` option. Miners (miners.h) and
 // every loss in losses/ take a Distance; the GEMM itself is core's pairwise_sq_dist / matmul.
 #pragma once

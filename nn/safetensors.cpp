@@ -11,6 +11,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/checked_size.h"
+
 namespace ct::nn {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian; this reads it raw");
@@ -132,13 +134,15 @@ SafetensorsFile read_safetensors(const std::string& path) {
         const auto& shape = v["shape"];
         if (!shape.is_array() || shape.size() > 5) throw bad(where + ": shape must be an array of at most 5 sizes");
         Shape s;
-        uint64_t numel = 1;
         for (const auto& d : shape) {
             if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t(1) << 40)) throw bad(where + ": shape has a bad size " + d.dump());
             s.push_back(int64_t(d.get<uint64_t>()));
-            numel *= d.get<uint64_t>();
-            if (numel > (uint64_t(1) << 40)) throw bad(where + ": shape is too large");
         }
+        // Checked, not wrapped: [2^32, 2^32] is 2^64 elements, which must not come out as 0.
+        int64_t bytes = -1;
+        const int64_t numel = checked_product(s, int64_t(1) << 40);
+        if (numel < 0 || !checked_mul(numel, int64_t(dtype_size(e.t.dtype)), bytes))
+            throw bad(where + ": shape " + shape.dump() + " has more than 2^40 elements (corrupted?)");
         const auto& off = v["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
             throw bad(where + ": data_offsets must be two non-negative integers");
@@ -147,8 +151,8 @@ SafetensorsFile read_safetensors(const std::string& path) {
         if (e.begin > e.end || e.end > data_size)
             throw bad(where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                       ") lie outside the data section of " + std::to_string(data_size) + " bytes (truncated?)");
-        if (e.end - e.begin != numel * dtype_size(e.t.dtype))
-            throw bad(where + " of shape " + to_string(s) + " " + dtype + " needs " + std::to_string(numel * dtype_size(e.t.dtype)) +
+        if (e.end - e.begin != uint64_t(bytes))
+            throw bad(where + " of shape " + to_string(s) + " " + dtype + " needs " + std::to_string(bytes) +
                       " bytes but its data_offsets span " + std::to_string(e.end - e.begin));
         e.t.value = Tensor::empty(s);
         entries.push_back(std::move(e));

@@ -80,6 +80,32 @@ TEST_CASE("apps npy: save and load round trip") {
         CHECK(a.i64 == std::vector<int64_t>{7, 0, -3, int64_t(1) << 40});
         std::remove(path.c_str());
     }
+    SUBCASE("a declared shape is checked against the file size before anything is allocated") {
+        // A 128-byte file (header only) declaring 10^11 float32s = 400 GB.
+        const std::string path = temp_path("huge.npy");
+        {
+            const std::string h = npy_header("<f4", {100000, 1000000});
+            std::ofstream(path, std::ios::binary) << h;
+        }
+        REQUIRE(read_all(path).size() == 128);
+        CHECK_THROWS_WITH_AS(load_npy(path), doctest::Contains("huge.npy: truncated data: shape [100000, 1000000] "
+                                                               "needs 400000000000 bytes but the file holds 0"),
+                             IoError);
+        // A 20-digit dimension does not fit int64: the same kind of error, not std::out_of_range.
+        std::string h = npy_header("<f4", {12345});
+        h.replace(h.find("12345"), 5, "99999999999999999999");
+        std::ofstream(path, std::ios::binary) << h;
+        CHECK_THROWS_WITH_AS(load_npy(path), doctest::Contains("huge.npy: shape (99999999999999999999,) has a dimension "
+                                                               "of 20 digits, too large"),
+                             IoError);
+        // Dimensions that fit int64 but whose product does not.
+        h = npy_header("<i8", {12345, 12345});
+        h.replace(h.find("(12345, 12345)"), 14, "(999999999999, 999999999999)");
+        std::ofstream(path, std::ios::binary) << h;
+        CHECK_THROWS_WITH_AS(load_npy(path), doctest::Contains("huge.npy: shape [999999999999, 999999999999] is too large"),
+                             IoError);
+        std::remove(path.c_str());
+    }
     SUBCASE("errors name the file") {
         CHECK_THROWS_WITH_AS(load_npy(temp_path("missing.npy")), doctest::Contains("missing.npy: no such file"),
                              IoError);

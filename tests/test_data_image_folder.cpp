@@ -79,6 +79,16 @@ TEST_CASE("image_folder: JPEG decodes close to what was written") {
     CHECK(ds.image(0).at({0, 4, 4}) == doctest::Approx(128 / 255.0).epsilon(0.05));
 }
 
+TEST_CASE("image_folder: the decoder follows the bytes, not the name: PNG bytes in a .jpg are exact") {
+    TempDir tmp;
+    std::filesystem::create_directories(tmp.path + "/c");
+    write_rgb(tmp.path + "/c/a.jpg", 4, 3, 90, "png");
+    const ct::Dataset ds = ct::load_image_folder(tmp.path);
+    CHECK(ds.image(0).at({0, 2, 3}) == doctest::Approx(90 / 255.0));   // R = value
+    CHECK(ds.image(0).at({1, 2, 3}) == doctest::Approx(20 / 255.0));   // G = 10 y
+    CHECK(ds.image(0).at({2, 2, 3}) == doctest::Approx(30 / 255.0));   // B = 10 x
+}
+
 TEST_CASE("image_folder: resize option and thread count") {
     TempDir tmp;
     write_tree(tmp.path);
@@ -142,6 +152,21 @@ TEST_CASE("image_folder: errors name the file") {
         write_tree(root);
         std::ofstream(root + "/b_cat/00.png") << "this is not a PNG";
         CHECK_THROWS_WITH_AS(ct::load_image_folder(root), doctest::Contains("b_cat/00.png: not a decodable image"),
+                             ct::IoError);
+    }
+    SUBCASE("a 16-bit PGM named .png is refused by its magic bytes, naming the file") {
+        write_tree(root);
+        const unsigned char pgm[] = {0x50, 0x35, 0x0a, 0x32, 0x20, 0x32, 0x0a, 0x32, 0x35, 0x36, 0x0a, 0xfe, 0xff, 0xff, 0xff};
+        std::ofstream(root + "/b_cat/00.png", std::ios::binary).write(reinterpret_cast<const char*>(pgm), sizeof pgm);
+        CHECK_THROWS_WITH_AS(ct::load_image_folder(root),
+                             doctest::Contains("b_cat/00.png: not a decodable image: its first bytes (50 35 0a 32) "
+                                               "are not PNG, JPEG or BMP"),
+                             ct::IoError);
+    }
+    SUBCASE("a zero-byte file") {
+        write_tree(root);
+        std::ofstream(root + "/b_cat/00.jpg");
+        CHECK_THROWS_WITH_AS(ct::load_image_folder(root), doctest::Contains("b_cat/00.jpg: not a decodable image (empty file)"),
                              ct::IoError);
     }
     SUBCASE("dimensions are bounded before decoding") {

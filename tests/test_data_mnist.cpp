@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -116,10 +117,41 @@ TEST_CASE("mnist: errors name the file and what is wrong") {
         CHECK_THROWS_WITH_AS(ct::load_mnist(dir, ct::Split::Train),
                              doctest::Contains("header promises 60 data bytes but the file holds 59"), ct::IoError);
     }
-    SUBCASE("a huge header count is a size mismatch, not an allocation") {
+    SUBCASE("a huge header count is refused from the header, not by an allocation") {
+        // 3 x (2^32 - 1) dims: 2^96 bytes, which a wrapping product could make small.
         write_raw(dir + "/train-images-idx3-ubyte", idx(0x803, {0xffffffffu, 0xffffffffu, 0xffffffffu}, {1}));
         CHECK_THROWS_WITH_AS(ct::read_idx_images(dir + "/train-images-idx3-ubyte"),
-                             doctest::Contains("header promises > 2^63 data bytes but the file holds 1"), ct::IoError);
+                             doctest::Contains("header declares 4294967295 x 4294967295 x 4294967295 data bytes, "
+                                               "over the 2147483648-byte limit"),
+                             ct::IoError);
+        // 1e9 MNIST images in a small gzip: 784 GB declared, refused before a byte of body is read
+        // (the body here is cut off: reading it would report a truncated file instead).
+        write_gz(dir + "/big.gz", idx(0x803, {1000000000u, 28, 28}, std::vector<uint8_t>(100, 0)));
+        CHECK_THROWS_WITH_AS(ct::read_idx_images(dir + "/big.gz"),
+                             doctest::Contains("big.gz: header declares 1000000000 x 28 x 28 data bytes, over the "),
+                             ct::IoError);
+    }
+    SUBCASE("a gzip holding far more than its header declares stops at the declared size") {
+        // A valid header and body, then 16 MB of zeros, and the gzip stream cut short at the end.
+        // A reader that inflated everything would hit the cut and report a truncated gzip; ours
+        // stops one byte past the declared 60 and names the real problem.
+        std::vector<uint8_t> bytes = idx(0x803, {3, 4, 5}, image_body());
+        bytes.resize(bytes.size() + (size_t(16) << 20), 0);
+        write_gz(dir + "/whole.gz", bytes);
+        std::ifstream in(dir + "/whole.gz", std::ios::binary);
+        std::vector<char> gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        gz.resize(gz.size() - 12);
+        std::ofstream(dir + "/bomb.gz", std::ios::binary).write(gz.data(), std::streamsize(gz.size()));
+        CHECK_THROWS_WITH_AS(ct::read_idx_images(dir + "/bomb.gz"),
+                             doctest::Contains("bomb.gz: holds more data than the 60 bytes its header declares"),
+                             ct::IoError);
+        // One extra byte in a raw file is caught the same way.
+        std::vector<uint8_t> body = image_body();
+        body.push_back(0);
+        write_raw(dir + "/extra", idx(0x803, {3, 4, 5}, body));
+        CHECK_THROWS_WITH_AS(ct::read_idx_images(dir + "/extra"),
+                             doctest::Contains("extra: holds more data than the 60 bytes its header declares"),
+                             ct::IoError);
     }
     SUBCASE("truncated header") {
         write_raw(dir + "/train-images-idx3-ubyte", {0, 0, 8, 3, 0, 0});

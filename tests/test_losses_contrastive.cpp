@@ -169,6 +169,25 @@ TEST_CASE("losses contrastive: pytorch-metric-learning form gradcheck and edge c
     CHECK(leaf.grad().to_vector() == std::vector<float>(15, 0.f));
 }
 
+TEST_CASE("losses contrastive: pytorch-metric-learning form, duplicate positives are no violation") {
+    // Rows 0 and 1 are the same embedding (class 0); rows 2, 3 are class 1. Normalised:
+    // e0 = e1 = (1,2,2)/3, e2 = (3,0,4)/5 = (0.6,0,0.8), e3 = (0,3,4)/5 = (0,0.6,0.8).
+    // Positives, pos_margin 0: d(0,1) = 0 exactly, so relu(0 - 0) = 0 and it is no violation;
+    //   d(2,3) = |(0.6,-0.6,0)| = 0.6 sqrt 2 = 0.848528; mean over the 2 non-zero terms = 0.848528
+    //   (were d(0,1) a rounding residue ~3e-4, the 4 terms would average to ~0.42).
+    // Negatives, neg_margin 1: d(0,2) = sqrt(0.266667^2 + 0.666667^2 + 0.133333^2) = sqrt(8/15) = 0.730297,
+    //   d(0,3) = sqrt(0.333333^2 + 0.066667^2 + 0.133333^2) = sqrt(2/15) = 0.365148; each 4 times:
+    //   mean of relu(1 - d) = (0.269703 + 0.634852) / 2 = 0.452275.  Total 1.300803.
+    const Tensor e = Tensor::from_vector({1, 2, 2, 1, 2, 2, 3, 0, 4, 0, 3, 4}, {4, 3}).requires_grad_(true);
+    const Tensor loss = contrastive_loss_pml(e, {0, 0, 1, 1});
+    CHECK(loss.item() == doctest::Approx(1.300803).epsilon(1e-5));
+    loss.backward();
+    CHECK(all_finite(e.grad()));
+    // Positives alone: only the pair (2,3) counts.
+    const Tensor pos = contrastive_loss_pml(e.detach(), {0, 0, 1, 1}, PairIndices{{0, 1, 2, 3}, {1, 0, 3, 2}, {}, {}});
+    CHECK(pos.item() == doctest::Approx(0.848528).epsilon(1e-5));
+}
+
 TEST_CASE("losses contrastive: errors name the op and the values") {
     const Tensor a = randn({3, 2}, 1), b = randn({3, 2}, 2);
     CHECK_THROWS_WITH_AS(contrastive_loss(a, randn({4, 2}, 3), Tensor::zeros({3})),

@@ -65,10 +65,10 @@ TEST_CASE("losses distance: metric axioms on random points") {
             }
         }
         CHECK(violations == 0);
-        // A separate copy of the same points goes through the GEMM form |x|^2 + |y|^2 - 2 x.y, whose
-        // cancellation leaves ~1e-7 |x|^2 (|x|^2 ~ 8 here), i.e. a distance up to ~sqrt(1e-6) ~ 1e-3.
+        // A separate copy of the same points: the GEMM form |x|^2 + |y|^2 - 2 x.y alone would leave
+        // ~1e-7 |x|^2 there (a distance ~1e-3); the near-zero entries are exact differences instead.
         const Tensor other = d.matrix(x, x.clone());
-        for (int64_t i = 0; i < N; ++i) CHECK(other.at({i, i}) < 3e-3f);
+        for (int64_t i = 0; i < N; ++i) CHECK(other.at({i, i}) == 0.f);
     }
 }
 
@@ -84,6 +84,81 @@ TEST_CASE("losses distance: the Euclidean gradient is finite (0) at distance 0")
     const Tensor s = Tensor::from_vector({0.f, 4.f}).requires_grad_(true);
     sum(sqrt_zero_safe(s)).backward();   // d/ds sqrt(s) = 1/(2 sqrt 4) = 0.25 at 4, 0 at 0
     CHECK(s.grad().to_vector() == std::vector<float>{0.f, 0.25f});
+}
+
+TEST_CASE("losses distance: identical rows are exactly 0 apart, with the zero-distance gradient") {
+    // 64 rows of 128 with |x|^2 ~ 128; rows 5 and 40 are equal, and row 7 is row 3 moved by 1e-3
+    // in one coordinate (a true distance of 1e-3, below the GEMM form's rounding of ~1e-5 * 256).
+    Tensor x = randn({64, 128}, 21);
+    for (int64_t k = 0; k < 128; ++k) {
+        x.data()[40 * 128 + k] = x.data()[5 * 128 + k];
+        x.data()[7 * 128 + k] = x.data()[3 * 128 + k];
+    }
+    x.data()[7 * 128 + 9] += 1e-3f;
+    const int64_t N = 64, D = 128;
+    auto exact = [&](int64_t i, int64_t j) {   // the distance in double, from the float rows
+        double acc = 0;
+        for (int64_t k = 0; k < D; ++k) {
+            const double diff = double(x.data()[i * D + k]) - double(x.data()[j * D + k]);
+            acc += diff * diff;
+        }
+        return std::sqrt(acc);
+    };
+    const double near = exact(3, 7);   // 1e-3 up to the float spacing of row 3's coordinate 9
+    SUBCASE("values: 0 on the diagonal and for the duplicates, the near pair to 1e-4 relative") {
+        for (const Tensor& m : {euclidean_distance_matrix(x, x), euclidean_distance_matrix(x, x.clone())}) {
+            for (int64_t i = 0; i < N; ++i) CHECK(m.at({i, i}) == 0.f);
+            CHECK(m.at({5, 40}) == 0.f);
+            CHECK(m.at({40, 5}) == 0.f);
+            CHECK(m.at({3, 7}) == doctest::Approx(near).epsilon(1e-4));
+            CHECK(m.at({0, 1}) == doctest::Approx(exact(0, 1)).epsilon(1e-5));   // the GEMM form, far apart
+        }
+        const Tensor sq = squared_euclidean_distance_matrix(x, x);
+        CHECK(sq.at({40, 5}) == 0.f);
+        CHECK(sq.at({17, 17}) == 0.f);
+        CHECK(sq.at({7, 3}) == doctest::Approx(near * near).epsilon(1e-4));
+        // After normalisation the two copies are still identical rows: 0, not ~3e-4.
+        const Tensor n = Distance::euclidean().matrix(x);
+        CHECK(n.at({5, 40}) == 0.f);
+        CHECK(n.at({12, 12}) == 0.f);
+    }
+    SUBCASE("gradients: (a_i - b_j) / d where d > 0, exactly 0 where d = 0 (no NaN, no 1/(2d))") {
+        // L = sum_ij W_ij d_ij with a fixed random W; dL/dx_i = sum_j (W_ij + W_ji) (x_i - x_j) / d_ij
+        // over the pairs with d_ij > 0: the duplicates and the diagonal contribute nothing.
+        const Tensor w = randn({N, N}, 22);
+        const Tensor xg = x.clone().requires_grad_(true);
+        sum(euclidean_distance_matrix(xg, xg) * w).backward();
+        REQUIRE(all_finite(xg.grad()));
+        double worst = 0;
+        for (int64_t i = 0; i < N; ++i)
+            for (int64_t k = 0; k < D; ++k) {
+                double g = 0;
+                for (int64_t j = 0; j < N; ++j) {
+                    const double d = exact(i, j);
+                    if (d == 0) continue;
+                    const double wij = double(w.data()[i * N + j]) + double(w.data()[j * N + i]);
+                    g += wij * (double(x.data()[i * D + k]) - double(x.data()[j * D + k])) / d;
+                }
+                worst = std::max(worst, std::fabs(g - double(xg.grad().data()[i * D + k])));
+            }
+        CHECK(worst < 1e-3);   // terms up to |W| ~ 3 summed over 64 rows; the near pair's slope is a unit vector
+        // Two rows that are the same point: each one's gradient is that of the other rows alone,
+        // the term of its twin is exactly 0; a lone pair of duplicates has gradient exactly 0.
+        const Tensor twin = Tensor::from_vector({0.6f, 1.8f, 0.f, 0.6f, 1.8f, 0.f}, {2, 3}).requires_grad_(true);
+        sum(euclidean_distance_matrix(twin, twin)).backward();   // |x|^2 = 3.6, the example
+        CHECK(twin.grad().to_vector() == std::vector<float>(6, 0.f));
+    }
+    SUBCASE("finite differences where the distance is differentiable (squared: everywhere, the near pair and 0 included)") {
+        const Tensor small = index_select(x, 0, {3, 7, 0, 1});   // d(3,7) ~ 1e-3, others ~16
+        check_gradients([](const std::vector<Tensor>& t) { return euclidean_distance_matrix(t[0], t[1]); },
+                        {slice(small, 0, 2, 4), randn({3, 128}, 23)});
+        // Squared distances are quadratic, so central differences are exact for any step: a large
+        // one keeps the float noise of entries ~256 (divided by 2 * step) below the tolerance.
+        GradcheckOptions wide;
+        wide.eps = 0.25;
+        check_gradients([](const std::vector<Tensor>& t) { return squared_euclidean_distance_matrix(t[0], t[1]); },
+                        {small, small.clone()}, wide);
+    }
 }
 
 TEST_CASE("losses distance: gradcheck of every distance") {

@@ -197,6 +197,20 @@ TEST_CASE("nn checkpoint: damaged and mismatched files are rejected, each with i
         write_raw(path, linear_header(R"({"dtype":"F32","shape":[2,2],"data_offsets":[8,24]})"), linear_data());
         CHECK_THROWS_WITH_AS(load(), doctest::Contains("the data section has 32 bytes but the tensors cover 24"), IoError);
     }
+    SUBCASE("a shape whose element count wraps around 64 bits") {
+        // 2^32 * 2^32 = 2^64 is 0 in uint64 arithmetic: it matched the 0-byte span and gave a
+        // [2^32, 2^32] tensor on no data before the product was overflow-checked.
+        write_raw(path, R"({"0.bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                        R"("0.weight":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[8,8]}})",
+                  std::vector<char>(8));
+        CHECK_THROWS_WITH_AS(load(), doctest::Contains("bad.safetensors: tensor '0.weight': shape [4294967296,4294967296] "
+                                                       "has more than 2^40 elements"),
+                             IoError);
+        write_raw(path, R"({"0.weight":{"dtype":"I64","shape":[1099511627776],"data_offsets":[0,0]}})", {});
+        CHECK_THROWS_WITH_AS(load(), doctest::Contains("tensor '0.weight' of shape [1099511627776] I64 needs "
+                                                       "8796093022208 bytes but its data_offsets span 0"),
+                             IoError);
+    }
     SUBCASE("wrong dtype") {
         write_raw(path, linear_header(R"({"dtype":"F16","shape":[2,3],"data_offsets":[8,32]})"), linear_data());
         CHECK_THROWS_WITH_AS(load(), doctest::Contains("tensor '0.weight' has dtype F16; contrast reads F32"), IoError);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/checked_size.h"
+
 namespace ct {
 
 namespace {
@@ -109,27 +111,40 @@ NpyArray load_npy(const std::string& path) {
     const std::string shape = dict_value(header, "shape", path);   // "(2, 3)"
     for (size_t i = 1; i < shape.size();) {
         if (shape[i] >= '0' && shape[i] <= '9') {
-            size_t used = 0;
-            a.shape.push_back(std::stoll(shape.substr(i), &used));
-            i += used;
+            size_t digits = 0;
+            while (i + digits < shape.size() && shape[i + digits] >= '0' && shape[i + digits] <= '9') ++digits;
+            // 18 digits stay below 2^63; more would overflow the int64 a dimension is stored in.
+            CT_CHECK_AS(IoError, digits <= 18, "load_npy: " << path << ": shape " << shape << " has a dimension of "
+                                                            << digits << " digits, too large (corrupted?)");
+            a.shape.push_back(std::stoll(shape.substr(i, digits)));
+            i += digits;
         } else {
             ++i;
         }
     }
-    const int64_t n = numel_of(a.shape);
+    // The declared size is checked against the bytes the file holds before anything is allocated.
+    const int64_t item = a.descr == "<f4" ? 4 : 8;
+    const int64_t n = checked_product(a.shape);
+    int64_t bytes = -1;
+    CT_CHECK_AS(IoError, n >= 0 && checked_mul(n, item, bytes),
+                "load_npy: " << path << ": shape " << a.shape << " is too large (corrupted?)");
+    const std::streamoff data_start = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff available = in.tellg() - data_start;
+    in.seekg(data_start);
+    CT_CHECK_AS(IoError, bytes <= available, "load_npy: " << path << ": truncated data: shape " << a.shape << " needs "
+                                                          << bytes << " bytes but the file holds " << available
+                                                          << " after the header");
     char* dst;
-    size_t bytes;
     if (a.descr == "<f4") {
         a.f32.resize(size_t(n));
         dst = reinterpret_cast<char*>(a.f32.data());
-        bytes = size_t(n) * 4;
     } else {
         a.i64.resize(size_t(n));
         dst = reinterpret_cast<char*>(a.i64.data());
-        bytes = size_t(n) * 8;
     }
     in.read(dst, std::streamsize(bytes));
-    CT_CHECK_AS(IoError, in, "load_npy: " << path << ": truncated data: shape " << a.shape << " needs "
+    CT_CHECK_AS(IoError, in, "load_npy: " << path << ": cannot read the data: shape " << a.shape << " needs "
                                           << bytes << " bytes");
     return a;
 }
