@@ -56,28 +56,21 @@ Header image_header(const std::string& path, const std::vector<uint8_t>& bytes, 
 void decode_into(const std::string& path, const ImageFolderOptions& o, int64_t H, int64_t W,
                  uint8_t* out) {
     const std::vector<uint8_t> bytes = read_plain(path);
-    const Header hd = image_header(path, bytes, o.max_side);
-    if (o.size == 0)
+    if (o.size == 0) {   // a wrong size is refused before decoding
+        const Header hd = image_header(path, bytes, o.max_side);
         CT_CHECK_AS(IoError, hd.h == H && hd.w == W,
                     "image_folder: " << path << ": image is " << hd.w << "x" << hd.h << " but the "
                                      << "folder's images are " << W << "x" << H
                                      << "; pass a resize size (ImageFolderOptions::size)");
-    int w = 0, h = 0, comp = 0;
-    uint8_t* hwc = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, o.channels);
-    CT_CHECK_AS(IoError, hwc != nullptr,
-                "image_folder: " << path << ": cannot decode (" << stbi_failure_reason() << ")");
+    }
+    const DecodedImage d = decode_image(bytes, o.channels, path, o.max_side);
     const int64_t C = o.channels;
-    if (h == H && w == W) {   // HWC -> CHW
-        for (int64_t c = 0; c < C; ++c)
-            for (int64_t i = 0; i < H * W; ++i) out[c * H * W + i] = hwc[i * C + c];
-        stbi_image_free(hwc);
+    if (d.height == H && d.width == W) {
+        std::copy(d.pixels.begin(), d.pixels.end(), out);
         return;
     }
-    Tensor img = Tensor::empty({C, int64_t(h), int64_t(w)});
-    float* p = img.data();
-    for (int64_t c = 0; c < C; ++c)
-        for (int64_t i = 0; i < int64_t(h) * w; ++i) p[c * h * w + i] = float(hwc[i * C + c]);
-    stbi_image_free(hwc);
+    Tensor img = Tensor::empty({C, d.height, d.width});
+    std::copy(d.pixels.begin(), d.pixels.end(), img.data());
     const Tensor r = transforms::resize(img, H, W);
     const float* q = r.data();
     for (int64_t i = 0; i < C * H * W; ++i)
@@ -85,6 +78,28 @@ void decode_into(const std::string& path, const ImageFolderOptions& o, int64_t H
 }
 
 }  // namespace
+
+DecodedImage decode_image(const std::vector<uint8_t>& bytes, int channels, const std::string& path,
+                          int64_t max_side) {
+    CT_CHECK_AS(ValueError, channels == 1 || channels == 3,
+                "image_folder: channels must be 1 or 3, got " << channels);
+    CT_CHECK_AS(IoError, bytes.size() < (size_t(1) << 30),   // stb_image takes an int length
+                "image_folder: " << path << ": " << bytes.size() << " bytes is too large for an image");
+    image_header(path, bytes, max_side);
+    int w = 0, h = 0, comp = 0;
+    uint8_t* hwc = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, channels);
+    CT_CHECK_AS(IoError, hwc != nullptr,
+                "image_folder: " << path << ": cannot decode (" << stbi_failure_reason() << ")");
+    DecodedImage d;
+    d.height = h;
+    d.width = w;
+    const int64_t C = channels, HW = int64_t(h) * w;
+    d.pixels.resize(size_t(C * HW));
+    for (int64_t c = 0; c < C; ++c)   // HWC -> CHW
+        for (int64_t i = 0; i < HW; ++i) d.pixels[size_t(c * HW + i)] = hwc[i * C + c];
+    stbi_image_free(hwc);
+    return d;
+}
 
 Dataset load_image_folder(const std::string& root, const ImageFolderOptions& o) {
     CT_CHECK_AS(ValueError, o.channels == 1 || o.channels == 3,

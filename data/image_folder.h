@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 
@@ -19,5 +20,15 @@ struct ImageFolderOptions {
 };
 
 Dataset load_image_folder(const std::string& root, const ImageFolderOptions& options = {});
+
+// One encoded image (the bytes of a .png/.jpg/.jpeg/.bmp file) -> (channels, H, W) uint8, its
+// size checked against max_side before decoding. `path` names it in errors (ct::IoError).
+// load_image_folder decodes every file with it; the fuzz harness (fuzz/) calls it directly.
+struct DecodedImage {
+    int64_t height = 0, width = 0;
+    std::vector<uint8_t> pixels;   // (channels, height, width)
+};
+DecodedImage decode_image(const std::vector<uint8_t>& bytes, int channels, const std::string& path,
+                          int64_t max_side = 8192);
 
 }  // namespace ct

@@ -142,18 +142,24 @@ RunConfig from_json(const nlohmann::json& j, const std::string& source) {
     return c;
 }
 
+RunConfig config_from_text(const std::string& text, const std::string& source) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        CT_THROW(IoError, source << ": malformed JSON: " << e.what());
+    }
+    return from_json(j, source);
+}
+
 RunConfig load_config(const std::string& run_dir) {
     const std::string path = run_dir + "/config.json";
     std::ifstream in(path);
     CT_CHECK_AS(IoError, in.good(), path << ": cannot open: is '" << run_dir
                                           << "' a run directory written by `contrast train --out`?");
-    nlohmann::json j;
-    try {
-        in >> j;
-    } catch (const nlohmann::json::exception& e) {
-        CT_THROW(IoError, path << ": malformed JSON: " << e.what());
-    }
-    return from_json(j, path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return config_from_text(text.str(), path);
 }
 
 std::string describe(const RunConfig& c) {
