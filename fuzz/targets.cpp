@@ -76,8 +76,16 @@ void run_idx_gz(const uint8_t* data, size_t size) { idx_file(write_temp("idx.gz"
 
 void run_cifar(const uint8_t* data, size_t size) {
     const std::string path = write_temp("cifar.bin", as_string(data, size));
-    tolerate_ct_error([&] { Dataset ds; read_cifar_binary(path, 1, 0, ds); });   // CIFAR-10 records
-    tolerate_ct_error([&] { Dataset ds; read_cifar_binary(path, 2, 1, ds); });   // CIFAR-100 fine labels
+    tolerate_ct_error([&] {   // CIFAR-10 records, as load_cifar10 reads them
+        Dataset ds;
+        ds.classes = cifar10_classes();
+        read_cifar_binary(path, 1, 0, ds);
+    });
+    tolerate_ct_error([&] {   // CIFAR-100 records, fine labels
+        Dataset ds;
+        ds.classes = cifar100_fine_classes();
+        read_cifar_binary(path, 2, 1, ds);
+    });
 }
 
 void run_image(const uint8_t* data, size_t size) {
