@@ -36,7 +36,7 @@ WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS
 TESTS  := $(BUILD)/tests
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all test bench debug fuzz deps data run help clean check-deps FORCE
+.PHONY: all test bench debug fuzz fuzz-check-deps deps data run help clean check-deps FORCE
 EXAMPLE := $(BUILD)/core_example
 all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
 
@@ -137,7 +137,14 @@ FUZZ_LIB  := $(FUZZ_BUILD)/libcontrast_fuzz.a
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 SEEDER    := $(BUILD)/fuzz/make_seeds
 
-$(FUZZ_BUILD)/obj/%.o: %.cpp
+# Says what is missing and which package brings it, before anything is compiled.
+fuzz-check-deps:
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "error: $(FUZZ_CXX) not found: install clang (make deps)"; exit 1; }
+	@printf 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }\n' | \
+	  $(FUZZ_CXX) -x c++ - -fsanitize=fuzzer,address,undefined -o /dev/null 2>/dev/null || \
+	  { echo "error: the libFuzzer/sanitizer runtime is missing: install libclang-rt-14-dev (make deps)"; exit 1; }
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp | fuzz-check-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
 

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "apps/contrast/config.h"
+#include "core/check.h"
 #include "fuzz/targets.h"
 
 namespace fs = std::filesystem;
@@ -74,4 +76,19 @@ TEST_CASE("fuzz regressions: a target swallows its reader's ct::Error; an unknow
     const std::string broken = "{\"method\": ";
     CHECK_NOTHROW(config.run(reinterpret_cast<const uint8_t*>(broken.data()), broken.size()));
     CHECK_THROWS_AS(ct::fuzz::target("no-such-target"), ct::ValueError);
+}
+
+TEST_CASE("fuzz regressions: config.json integer fields refuse a float (1e300 was undefined behaviour)") {
+    // Found by the config harness: nlohmann's float -> int64 cast of 1e300 is undefined (UBSan's
+    // float-cast-overflow); the file is refused naming the field instead.
+    nlohmann::json j = ct::app::to_json(ct::app::defaults_for("siamese", "mnist"));
+    j["width"] = 1e300;
+    CHECK_THROWS_WITH_AS(ct::app::config_from_text(j.dump(), "run/config.json"),
+                         doctest::Contains("run/config.json: 'width' must be a whole number, got 1e+300"), ct::IoError);
+    j["width"] = 16;
+    j["seed"] = -1.5e30;
+    CHECK_THROWS_WITH_AS(ct::app::config_from_text(j.dump(), "run/config.json"),
+                         doctest::Contains("'seed' must be a whole number"), ct::IoError);
+    j["seed"] = 3;
+    CHECK(ct::app::config_from_text(j.dump(), "run/config.json").width == 16);   // whole numbers still load
 }

@@ -107,6 +107,12 @@ nlohmann::json to_json(const RunConfig& c) {
 
 RunConfig from_json(const nlohmann::json& j, const std::string& source) {
     RunConfig c;
+    // nlohmann turns a JSON float into an integer field with a plain cast, undefined behaviour when
+    // it is out of range ("width": 1e300, found by fuzz/): integer fields must hold JSON integers.
+    for (const char* key : {"width", "embedding_dim", "epochs", "batch_size", "warmup_epochs", "pk_classes",
+                            "pk_samples", "train_limit", "test_limit", "threads", "workers", "seed"})
+        CT_CHECK_AS(IoError, !j.is_object() || !j.contains(key) || !j[key].is_number_float(),
+                    source << ": '" << key << "' must be a whole number, got " << j[key].dump());
     try {
         c.method = j.at("method");
         c.data = j.at("data");
