@@ -108,7 +108,8 @@ nlohmann::json to_json(const RunConfig& c) {
 RunConfig from_json(const nlohmann::json& j, const std::string& source) {
     RunConfig c;
     // nlohmann turns a JSON float into an integer field with a plain cast, undefined behaviour when
-    // it is out of range ("width": 1e300, found by fuzz/): integer fields must hold JSON integers.
+    // it is out of range ("width": 1e300, reported by UBSan in the config fuzz harness): integer
+    // fields must hold JSON integers.
     for (const char* key : {"width", "embedding_dim", "epochs", "batch_size", "warmup_epochs", "pk_classes",
                             "pk_samples", "train_limit", "test_limit", "threads", "workers", "seed"})
         CT_CHECK_AS(IoError, !j.is_object() || !j.contains(key) || !j[key].is_number_float(),
