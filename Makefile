@@ -18,7 +18,8 @@ OPENBLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-openmp
 override LDLIBS += -fopenmp -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread
 BUILD    ?= build
 MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
-PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev doctest-dev libstb-dev libjpeg62-turbo-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev doctest-dev libstb-dev libjpeg62-turbo-dev zlib1g-dev \
+            nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev
 
 LIB_SRCS   := $(wildcard core/*.cpp nn/*.cpp losses/*.cpp data/*.cpp)
 APPLIB_SRCS := $(wildcard apps/lib/*.cpp)
@@ -35,7 +36,7 @@ WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS
 TESTS  := $(BUILD)/tests
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all test bench debug deps data run help clean check-deps FORCE
+.PHONY: all test bench debug fuzz fuzz-check-deps deps data run help clean check-deps FORCE
 EXAMPLE := $(BUILD)/core_example
 all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
 
@@ -80,7 +81,8 @@ $(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 $(EXAMPLE): $(BUILD)/obj/docs/core_example.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-$(TESTS): $(call obj,$(TEST_SRCS)) $(APPLIB) $(LIB)
+# The fuzz targets (and the config reader they call) are linked in: tests replay tests/fuzz_regressions/.
+$(TESTS): $(call obj,$(TEST_SRCS) fuzz/targets.cpp apps/contrast/config.cpp) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(APPLIB) $(LIB)
@@ -118,6 +120,70 @@ debug:
 	  LDLIBS="-fsanitize=address,undefined" build-debug/tests build-debug/contrast
 	ASAN_OPTIONS=detect_leaks=1 ./build-debug/tests $(TEST_ARGS)
 
+# ---- fuzzing: one libFuzzer harness per reader (fuzz/targets.cpp), built with clang in build-fuzz/.
+# The library is compiled once there with coverage + ASan + UBSan and each harness links against it.
+# Without OpenMP: the readers run on one thread per input, and clang's -fopenmp would bring LLVM's
+# libomp into a process whose OpenBLAS already uses GNU libgomp (two OpenMP runtimes); core/ guards
+# its omp calls with _OPENMP, so the pragmas are simply ignored (-Wno-unknown-pragmas).
+# Seeds come from the project's writers (fuzz/make_seeds.cpp, built with g++ in build/).
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := idx idx_gz cifar image safetensors npy config checkpoint_meta
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CXXFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -std=c++17 -Wall -Wextra \
+                 -Wno-unused-parameter -Wno-unknown-pragmas -I.
+# losses/ is left out: no reader uses it.
+FUZZ_SRCS := $(filter-out losses/%,$(LIB_SRCS)) apps/lib/npy.cpp apps/contrast/config.cpp fuzz/targets.cpp
+FUZZ_LIB  := $(FUZZ_BUILD)/libcontrast_fuzz.a
+FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+SEEDER    := $(BUILD)/fuzz/make_seeds
+
+# Says what is missing and which package brings it, before anything is compiled.
+fuzz-check-deps:
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "error: $(FUZZ_CXX) not found: install clang (make deps)"; exit 1; }
+	@printf 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }\n' | \
+	  $(FUZZ_CXX) -x c++ - -fsanitize=fuzzer,address,undefined -o /dev/null 2>/dev/null || \
+	  { echo "error: the libFuzzer/sanitizer runtime is missing: install libclang-rt-14-dev (make deps)"; exit 1; }
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp | fuzz-check-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/harness.cpp $(FUZZ_LIB) fuzz/targets.h
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer -DCT_FUZZ_TARGET=$* $(filter-out %.h,$^) -o $@ \
+	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -ljpeg -lz -lpthread
+
+$(SEEDER): $(call obj,fuzz/make_seeds.cpp fuzz/targets.cpp apps/contrast/config.cpp) $(APPLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+# Each harness runs FUZZ_SECONDS on build-fuzz/corpus/<target> (seeded fresh, grown by the run) plus
+# tests/fuzz_regressions/<target>; the first crash stops with its reproducer in build-fuzz/crashes/<target>/
+# (emptied at each run: keep a finding by copying it into tests/fuzz_regressions/<target>/).
+fuzz: $(FUZZ_BINS) $(SEEDER)
+	@rm -rf $(FUZZ_BUILD)/seeds && $(SEEDER) $(FUZZ_BUILD)/seeds
+	@mkdir -p $(FUZZ_BUILD)/logs $(FUZZ_BUILD)/tmp
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(FUZZ_BUILD)/crashes/$$t && mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t && cp $(FUZZ_BUILD)/seeds/$$t/* $(FUZZ_BUILD)/corpus/$$t/; \
+	  regress=$$([ -d tests/fuzz_regressions/$$t ] && echo tests/fuzz_regressions/$$t); \
+	  TMPDIR=$(FUZZ_BUILD)/tmp $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t $$regress > $(FUZZ_BUILD)/logs/$$t.log 2>&1; \
+	  status=$$?; log=$(FUZZ_BUILD)/logs/$$t.log; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	  speed=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+	  cov=$$(grep -o 'cov: [0-9]*' $$log | tail -1 | cut -d' ' -f2); \
+	  crashes=$$(ls $(FUZZ_BUILD)/crashes/$$t | grep -c -E '^(crash|leak|timeout|oom)-'); \
+	  printf 'fuzz %-16s %9s execs  %6s exec/s  cov %5s  crashes %s\n' $$t "$${execs:-?}" "$${speed:-?}" "$${cov:-?}" $$crashes; \
+	  if [ $$status -ne 0 ]; then \
+	    tail -40 $$log; echo "fuzz: $$t failed (status $$status); reproducer: $$(ls -t $(FUZZ_BUILD)/crashes/$$t/* 2>/dev/null | head -1)"; \
+	    echo "replay it: $(FUZZ_BUILD)/fuzz_$$t <file>; keep it: copy it into tests/fuzz_regressions/$$t/"; exit 1; fi; \
+	done
+
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES); \
@@ -127,7 +193,7 @@ data:
 	@scripts/get_data.sh $(DATA_ARGS)
 
 clean:
-	rm -rf $(BUILD) build-debug
+	rm -rf $(BUILD) build-debug $(FUZZ_BUILD)
 
 help:
 	@echo "make            build the library, the contrast CLI, the walkthroughs and the tests"
@@ -136,7 +202,8 @@ help:
 	@echo "make run        the main job: Siamese 2-D embedding on the embedded MNIST sample"
 	@echo "make bench      benchmarks: conv/sgemm GFLOP/s, bandwidth, memory, training steps"
 	@echo "make debug      the test suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make fuzz       libFuzzer harnesses (clang) for every reader, FUZZ_SECONDS=60 each; see docs/RELIABILITY.md"
 	@echo "make data       fetch or unpack MNIST / CIFAR-10 into ./data (DATA_ARGS='--from ../shared/data')"
-	@echo "make clean      remove build/ and build-debug/"
+	@echo "make clean      remove build/, build-debug/ and build-fuzz/"
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

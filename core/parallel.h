@@ -15,7 +15,7 @@ constexpr int64_t kParallelGrain = 1 << 15;   // elements; below this a loop run
 // f(begin, end) over [0, n) split into per-thread chunks when n * cost_per_item is large.
 template <class F>
 void parallel_for(int64_t n, F f, int64_t cost_per_item = 1) {
-    const bool parallel = n * cost_per_item >= kParallelGrain && n > 1;
+    [[maybe_unused]] const bool parallel = n * cost_per_item >= kParallelGrain && n > 1;   // read by the pragma only
 #pragma omp parallel if (parallel)
     {
 #ifdef _OPENMP

@@ -1,7 +1,7 @@
 // A folder of class sub-folders, root/<class>/*.{png,jpg,jpeg,bmp}, like torchvision's
 // ImageFolder: classes sorted by name, files sorted by name, decoded on worker threads (PNG/BMP
-// with stb_image, JPEG with libjpeg-turbo, chosen by the magic bytes: data/image_decode.h).
-// CIFAR-10 as a JPEG image folder (what `make data` unpacks) is read this way.
+// with stb_image, JPEG with libjpeg-turbo, chosen by the magic bytes: data/image_decode.h). The
+// CIFAR-10 JPEG release of ../shared/data is read this way.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -130,7 +130,8 @@ void Module::load_state_dict(const NamedTensors& state, const std::string& sourc
     }
     for (const auto& [n, t] : mine) {
         if (!given.count(n)) { missing.push_back(n); continue; }
-        const auto it = std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == n; });
+        // [&n = n]: C++17 (and clang 14) cannot capture a structured binding itself, only a copy or reference of it.
+        const auto it = std::find_if(state.begin(), state.end(), [&n = n](const auto& e) { return e.first == n; });
         if (it->second.shape() != t.shape())
             shapes.push_back(n + " is " + to_string(it->second.shape()) + " but the model has " + to_string(t.shape()));
     }

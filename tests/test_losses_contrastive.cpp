@@ -50,7 +50,8 @@ TEST_CASE("losses contrastive: Hadsell form worked by hand") {
 }
 
 TEST_CASE("losses contrastive: Hadsell form against a double loop, shapes and reducers") {
-    for (auto [N, D] : {std::pair<int64_t, int64_t>{1, 1}, {7, 3}, {33, 16}}) {
+    for (const auto& [n_, d_] : {std::pair<int64_t, int64_t>{1, 1}, {7, 3}, {33, 16}}) {
+        const int64_t N = n_, D = d_;   // plain variables: CAPTURE's lambda cannot capture a binding in C++17
         CAPTURE(N); CAPTURE(D);
         const Tensor a = randn({N, D}, 21), b = randn({N, D}, 22), y = random_binary(N, 23);
         const float m = std::sqrt(2.f * float(D)) + 0.5f;   // typical d ~ sqrt(2D): some inside the margin
@@ -112,7 +113,8 @@ double pml_reference(const Mat& X, const PairIndices& p, double pm, double nm, b
 }  // namespace
 
 TEST_CASE("losses contrastive: pytorch-metric-learning form against a double loop") {
-    for (auto [N, D, C] : {std::tuple<int64_t, int64_t, int64_t>{4, 2, 2}, {16, 5, 3}, {40, 8, 6}}) {
+    for (const auto& [n_, d_, C] : {std::tuple<int64_t, int64_t, int64_t>{4, 2, 2}, {16, 5, 3}, {40, 8, 6}}) {
+        const int64_t N = n_, D = d_;   // plain variables: CAPTURE's lambda cannot capture a binding in C++17
         CAPTURE(N); CAPTURE(D);
         const Tensor x = randn({N, D}, 41);
         const std::vector<int64_t> labels = random_labels(N, C, 42);

@@ -8,7 +8,8 @@ using namespace ct;
 using namespace ct_test;
 
 TEST_CASE("losses distance: matrices and paired rows match double-precision loops") {
-    for (auto [N, M, D] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {5, 3, 4}, {17, 9, 33}}) {
+    for (const auto& [n_, m_, d_] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {5, 3, 4}, {17, 9, 33}}) {
+        const int64_t N = n_, M = m_, D = d_;   // plain variables: CAPTURE's lambda cannot capture a binding in C++17
         CAPTURE(N); CAPTURE(M); CAPTURE(D);
         const Tensor a = randn({N, D}, 1), b = randn({M, D}, 2), c = randn({N, D}, 3);
         const Mat A = rows_of(a), B = rows_of(b), C = rows_of(c);

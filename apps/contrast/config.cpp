@@ -107,6 +107,13 @@ nlohmann::json to_json(const RunConfig& c) {
 
 RunConfig from_json(const nlohmann::json& j, const std::string& source) {
     RunConfig c;
+    // nlohmann turns a JSON float into an integer field with a plain cast, undefined behaviour when
+    // it is out of range ("width": 1e300, reported by UBSan in the config fuzz harness): integer
+    // fields must hold JSON integers.
+    for (const char* key : {"width", "embedding_dim", "epochs", "batch_size", "warmup_epochs", "pk_classes",
+                            "pk_samples", "train_limit", "test_limit", "threads", "workers", "seed"})
+        CT_CHECK_AS(IoError, !j.is_object() || !j.contains(key) || !j[key].is_number_float(),
+                    source << ": '" << key << "' must be a whole number, got " << j[key].dump());
     try {
         c.method = j.at("method");
         c.data = j.at("data");
@@ -142,18 +149,24 @@ RunConfig from_json(const nlohmann::json& j, const std::string& source) {
     return c;
 }
 
+RunConfig config_from_text(const std::string& text, const std::string& source) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        CT_THROW(IoError, source << ": malformed JSON: " << e.what());
+    }
+    return from_json(j, source);
+}
+
 RunConfig load_config(const std::string& run_dir) {
     const std::string path = run_dir + "/config.json";
     std::ifstream in(path);
     CT_CHECK_AS(IoError, in.good(), path << ": cannot open: is '" << run_dir
                                           << "' a run directory written by `contrast train --out`?");
-    nlohmann::json j;
-    try {
-        in >> j;
-    } catch (const nlohmann::json::exception& e) {
-        CT_THROW(IoError, path << ": malformed JSON: " << e.what());
-    }
-    return from_json(j, path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return config_from_text(text.str(), path);
 }
 
 std::string describe(const RunConfig& c) {

@@ -59,6 +59,7 @@ bool uses_euclidean(const RunConfig& c);
 
 nlohmann::json to_json(const RunConfig& c);
 RunConfig from_json(const nlohmann::json& j, const std::string& source);
+RunConfig config_from_text(const std::string& text, const std::string& source);   // config.json's text
 RunConfig load_config(const std::string& run_dir);   // RUN_DIR/config.json
 std::string describe(const RunConfig& c);            // the multi-line summary printed at start
 
