@@ -226,3 +226,20 @@ TEST_CASE("image decode: a CMYK JPEG converts as stb_image does, R = C K / 255")
     const ct::DecodedImage g = ct::decode_image("k.jpg", jpg, 1, 8192);
     for (int i = 0; i < 64; ++i) CHECK(std::abs(g.hwc[i] - 119) <= 2);
 }
+
+TEST_CASE("image decode: a PNG with empty IDAT chunks decodes as without them") {
+    // stb_image copied a first empty IDAT with memcpy(NULL, p, 0), undefined behaviour that the
+    // fuzz harness found; the decoder leaves such chunks out. The chunk goes right after IHDR
+    // (8-byte signature + 25-byte IHDR chunk); stb does not check chunk CRCs, so 0 stands in.
+    const auto rgb = pattern(6, 5);
+    Bytes png = png_of(rgb, 6, 5);
+    const uint8_t empty_idat[12] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0, 0, 0, 0};
+    png.insert(png.begin() + 33, empty_idat, empty_idat + 12);
+    png.insert(png.end() - 12, empty_idat, empty_idat + 12);   // and one before IEND
+    const ct::DecodedImage d = ct::decode_image("e.png", png, 3, 8192);
+    CHECK(d.hwc == rgb);
+    // A chunk whose length runs past the end is still refused, naming the file.
+    Bytes cut = png_of(rgb, 6, 5);
+    cut[33 + 3] = 0xff;   // the first IDAT now claims 255+ bytes more than the file holds
+    CHECK_THROWS_WITH_AS(ct::decode_image("c.png", cut, 3, 8192), doctest::Contains("c.png: "), ct::IoError);
+}
