@@ -78,7 +78,9 @@ $(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 $(EXAMPLE): $(BUILD)/obj/docs/core_example.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-$(TESTS): $(call obj,$(TEST_SRCS)) $(APPLIB) $(LIB)
+# The tests link the CLI's pieces too (the config table, the method registry), all but its main.
+CLI_PARTS := $(call obj,$(filter-out apps/contrast/main.cpp,$(CLI_SRCS)))
+$(TESTS): $(call obj,$(TEST_SRCS)) $(CLI_PARTS) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(APPLIB) $(LIB)
