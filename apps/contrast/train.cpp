@@ -74,10 +74,10 @@ RunConfig open_run(RunConfig c, const TrainOptions& options) {
         CT_CHECK_AS(IoError, fs::exists(run + "/config.json"),
                     run << "/config.json: cannot open: there is no run to resume in " << run
                         << "; start one without --resume (or with --overwrite to replace what is there)");
+        c = load_config(run);
         CT_CHECK_AS(IoError, fs::exists(last),
                     last << ": cannot open: the run stopped before its first checkpoint, so there is nothing to "
                             "resume; start it afresh with the same flags and --overwrite (without --resume)");
-        c = load_config(run);
         c.out = run;
         if (options.resume_epochs > 0) c.epochs = options.resume_epochs;   // --epochs may extend a finished run
         return c;
@@ -142,6 +142,17 @@ double meta_number(const nlohmann::json& meta, const std::string& key, const std
     return v;
 }
 
+// Drops the rows of metrics.csv after the checkpoint's last finished epoch: a run stopped between
+// an epoch's row and its checkpoint (kill -9, a full disk) would otherwise list that epoch twice.
+void trim_metrics(const std::string& path, int64_t finished_epochs) {
+    std::ifstream in(path);
+    CT_CHECK_AS(IoError, in.good(), path << ": cannot open (it belongs to the run being resumed)");
+    std::string line, kept;
+    for (int64_t row = 0; std::getline(in, line); ++row)
+        if (row <= finished_epochs) kept += line + "\n";   // row 0: the header
+    write_text_atomic(path, kept);
+}
+
 // Restores weights, optimizer and progress from last.safetensors, every piece checked against the run.
 void resume(Run& r) {
     const std::string& path = r.last_path;
@@ -171,6 +182,7 @@ void resume(Run& r) {
     r.progress.epoch_batches = int64_t(meta_number(meta, "epoch_batches", path, 0, double(r.steps_per_epoch)));
     r.epoch = st.epoch;
     r.step = st.step;
+    trim_metrics(r.dir + "/metrics.csv", r.epoch);
     std::printf("resumed from %s at epoch %ld, step %ld\n", path.c_str(), long(r.epoch + 1), long(r.step));
 }
 
