@@ -61,7 +61,8 @@ void add_train_flags(CLI::App& cmd, TrainFlags& flags) {
             cmd.add_flag(f.flag, flags.switched[f.name], f.help);
             continue;
         }
-        cmd.add_option(f.flag, flags.text[f.name], f.help)->check(field_check(f));
+        const char* type = f.kind == Field::Kind::Integer ? "INT" : f.kind == Field::Kind::Number ? "NUMBER" : "TEXT";
+        cmd.add_option(f.flag, flags.text[f.name], f.help)->check(field_check(f))->type_name(type);
     }
     cmd.add_option("--pk", flags.pk, "P,K: P classes x K samples per triplet batch (e.g. 8,32)");
 }
