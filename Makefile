@@ -81,8 +81,10 @@ $(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 $(EXAMPLE): $(BUILD)/obj/docs/core_example.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-# The fuzz targets (and the config reader they call) are linked in: tests replay tests/fuzz_regressions/.
-$(TESTS): $(call obj,$(TEST_SRCS) fuzz/targets.cpp apps/contrast/config.cpp) $(APPLIB) $(LIB)
+# The tests link the CLI's pieces too (the config table, the method registry), all but its main,
+# and the fuzz targets: tests/test_fuzz_regressions.cpp replays tests/fuzz_regressions/ through them.
+CLI_PARTS := $(call obj,$(filter-out apps/contrast/main.cpp,$(CLI_SRCS)))
+$(TESTS): $(call obj,$(TEST_SRCS) fuzz/targets.cpp) $(CLI_PARTS) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(APPLIB) $(LIB)
@@ -133,8 +135,9 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CXXFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -std=c++17 -Wall -Wextra \
                  -Wno-unused-parameter -Wno-unknown-pragmas -I.
-# losses/ is left out: no reader uses it.
-FUZZ_SRCS := $(filter-out losses/%,$(LIB_SRCS)) apps/lib/npy.cpp apps/contrast/config.cpp fuzz/targets.cpp
+# The config reader checks a method name against the registry, which brings the methods' losses,
+# so the whole library and the CLI's pieces are built (all but the CLI's main).
+FUZZ_SRCS := $(LIB_SRCS) $(APPLIB_SRCS) $(filter-out apps/contrast/main.cpp,$(CLI_SRCS)) fuzz/targets.cpp
 FUZZ_LIB  := $(FUZZ_BUILD)/libcontrast_fuzz.a
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 SEEDER    := $(BUILD)/fuzz/make_seeds
@@ -158,7 +161,7 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/harness.cpp $(FUZZ_LIB) fuzz/targets.h
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer -DCT_FUZZ_TARGET=$* $(filter-out %.h,$^) -o $@ \
 	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -ljpeg -lz -lpthread
 
-$(SEEDER): $(call obj,fuzz/make_seeds.cpp fuzz/targets.cpp apps/contrast/config.cpp) $(APPLIB) $(LIB)
+$(SEEDER): $(call obj,fuzz/make_seeds.cpp fuzz/targets.cpp) $(CLI_PARTS) $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -112,7 +112,7 @@ void run_npy(const uint8_t* data, size_t size) {
 }
 
 void run_config(const uint8_t* data, size_t size) {
-    tolerate_ct_error([&] { app::config_from_text(as_string(data, size), "config.json"); });
+    tolerate_ct_error([&] { app::config_from_json(as_string(data, size), "config.json"); });
 }
 
 // A valid checkpoint of tiny_model() whose __metadata__ is the input's "key<TAB>value" lines, so
@@ -167,7 +167,7 @@ const std::vector<Target>& targets() {
         {"image", "decode_image (data/image_decode.cpp: PNG/BMP by stb, JPEG by libjpeg-turbo), 3 and 1 channels", run_image},
         {"safetensors", "read_safetensors + load_checkpoint (nn/safetensors.cpp, nn/checkpoint.cpp)", run_safetensors},
         {"npy", "load_npy (apps/lib/npy.cpp)", run_npy},
-        {"config", "config_from_text (apps/contrast/config.cpp): config.json", run_config},
+        {"config", "config_from_json (apps/contrast/config.cpp): config.json", run_config},
         {"checkpoint_meta", "load_checkpoint's __metadata__ (epoch, step, generators, contrast.config)", run_checkpoint_meta},
     };
     return t;

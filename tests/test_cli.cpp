@@ -1,12 +1,17 @@
 // Smoke tests of the `contrast` command line on tiny data: every method trains a short epoch and
 // writes its run directory; resume continues bit-exactly; eval, embed, plot, retrieve and augment
-// write their files; bad flags give a message naming the valid choices and a non-zero exit.
+// write their files; bad flags give a message naming the valid choices and a non-zero exit; what is
+// loaded back (config.json, checkpoints) is checked; kill -9 and a failing disk lose no checkpoint.
 // The binary is build/contrast, beside this test binary (make test builds both).
 #include <doctest/doctest.h>
 #include <stb/stb_image_write.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
+#include <functional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "apps/contrast/config.h"
+#include "apps/contrast/method.h"
 #include "core/random.h"
+#include "nn/safetensors.h"
 
 namespace fs = std::filesystem;
 
@@ -29,8 +37,9 @@ struct Result {
     std::string output;   // stdout and stderr together
 };
 
-Result run(const std::string& args) {
-    const std::string cmd = contrast_binary() + " " + args + " 2>&1";
+// A shell command line, its stderr joined to its stdout.
+Result run_shell(const std::string& command) {
+    const std::string cmd = "{ " + command + "; } 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     REQUIRE(pipe != nullptr);
     std::string out;
@@ -39,6 +48,8 @@ Result run(const std::string& args) {
     const int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+Result run(const std::string& args) { return run_shell(contrast_binary() + " " + args); }
 
 // A throwaway folder per test, removed afterwards.
 struct TempDir {
@@ -109,6 +120,11 @@ TEST_CASE("cli: every method trains one short epoch and writes its run directory
         {"simclr", "--method simclr --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
         {"supcon", "--method supcon --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
     };
+    for (const std::string& m : ct::app::methods()) {   // a new method needs its row above
+        bool covered = false;
+        for (const Case& c : cases) covered = covered || c.args.find("--method " + m + " ") == 0;
+        CHECK_MESSAGE(covered, m);
+    }
     for (const Case& c : cases) {
         CAPTURE(c.name);
         const std::string out = (tmp.path / c.name).string();
@@ -231,4 +247,183 @@ TEST_CASE("cli: --help lists every command") {
     CHECK(r.exit_code == 0);
     for (const char* cmd : {"train", "eval", "embed", "plot", "retrieve", "augment"})
         CHECK_MESSAGE(r.output.find(cmd) != std::string::npos, cmd);
+}
+
+TEST_CASE("cli: huge numbers in flags are refused naming the flag and its bound") {
+    struct Case { const char* args; const char* message; };
+    const Case cases[] = {
+        {"--batch-size 1000000000000", "--batch-size: must be at most 65536, got 1000000000000"},
+        {"--embedding-dim 100000000000", "--embedding-dim: must be at most 16384, got 100000000000"},
+        {"--epochs 99999999999999999999", "--epochs: must be at most 100000, got 99999999999999999999"},
+        {"--width 5000", "--width: must be at most 1024, got 5000"},
+        {"--threads 0", "--threads: must be >= 1, got 0"},
+        {"--workers 1000", "--workers: must be at most 64, got 1000"},
+        {"--train-limit 99999999999", "--train-limit: must be at most 1e+09, got 99999999999"},
+        {"--lr 1e400", "--lr: must be at most 1e+06, got 1e400"},
+        {"--pk 100000,2", "--pk 100000,2: P must be at most 4096, got 100000"},
+        {"--pk 4096,4096", "P x K = 16777216 images per batch"},
+        {"--seed -3", "--seed: must be >= 0, got -3"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.args);
+        const Result r = run(std::string("train --out /tmp/contrast_cli_unused ") + c.args);
+        INFO(r.output);
+        CHECK(r.exit_code != 0);
+        CHECK(r.output.find(c.message) != std::string::npos);
+        CHECK(r.output.find("bad_alloc") == std::string::npos);
+    }
+}
+
+namespace {
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// A run directory holding a valid config.json (as `train` writes it) with one field changed.
+void write_config(const std::string& dir, const std::string& field, const nlohmann::json& value) {
+    fs::create_directories(dir);
+    nlohmann::json j = ct::app::to_json(ct::app::defaults_for("siamese", "mnist-sample"));
+    j["out"] = dir;
+    if (!field.empty()) j[field] = value;
+    write_text(dir + "/config.json", j.dump(2));
+}
+
+}  // namespace
+
+TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file and the field") {
+    TempDir tmp("badconfig");
+    const std::string dir = tmp.str() + "/run", file = dir + "/config.json";
+    struct Case { const char* field; nlohmann::json value; std::string message; };
+    const Case cases[] = {
+        {"threads", 0, "field \"threads\" must be >= 1, got 0"},
+        {"threads", 100000, "field \"threads\" must be at most 256, got 100000"},
+        {"width", -1, "field \"width\" must be > 0, got -1"},
+        {"batch_size", 0, "field \"batch_size\" must be > 0, got 0"},
+        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier, got 'bogus'"},
+        {"surprise", 1, "unknown field \"surprise\""},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.field);
+        write_config(dir, c.field, c.value);
+        for (const std::string cmd : {"eval " + dir, "train --resume --out " + dir, "embed " + dir}) {
+            CAPTURE(cmd);
+            const Result r = run(cmd);
+            INFO(r.output);
+            CHECK(r.exit_code == 1);
+            CHECK(r.output.find("error: " + file + ": " + c.message) != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("cli: after a crash before the first checkpoint, both messages say to use --overwrite") {
+    TempDir tmp("nocheckpoint");
+    const std::string dir = tmp.str() + "/run";
+    write_config(dir, "", nullptr);   // what a run leaves when killed before its first save
+    Result r = run("train --resume --out " + dir);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find(dir + "/last.safetensors: cannot open: the run stopped before its first checkpoint") !=
+          std::string::npos);
+    CHECK(r.output.find("--overwrite") != std::string::npos);
+    r = run("train --method siamese --out " + dir);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("stopped before its first checkpoint") != std::string::npos);
+    CHECK(r.output.find("pass --overwrite to start it afresh") != std::string::npos);
+    r = run("train --resume --out " + tmp.str() + "/none");
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("no run to resume") != std::string::npos);
+    r = run("train --method siamese --batch-size 16 --stop-after-steps 1 --overwrite --out " + dir + " " + kMnistTiny);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("cli: damaged checkpoints are refused naming the file and what is wrong") {
+    TempDir tmp("badcheckpoint");
+    const std::string dir = tmp.str() + "/run", last = dir + "/last.safetensors";
+    const Result made = run("train --method siamese --batch-size 16 --epochs 1 --stop-after-steps 3 --out " + dir + " " + kMnistTiny);
+    INFO(made.output);
+    REQUIRE(made.exit_code == 0);
+    const ct::nn::SafetensorsFile good = ct::nn::read_safetensors(last);
+
+    struct Case { const char* what; std::function<void(ct::nn::SafetensorsFile&)> damage; std::string message; };
+    const Case cases[] = {
+        {"no contrast.config", [](ct::nn::SafetensorsFile& f) { f.metadata.erase("contrast.config"); },
+         last + ": checkpoint metadata has no 'contrast.config'"},
+        {"epoch -5", [](ct::nn::SafetensorsFile& f) { f.metadata["contrast.epoch"] = "-5"; },
+         last + ": checkpoint metadata 'contrast.epoch' = -5 is not an epoch"},
+        {"step beyond the epoch", [](ct::nn::SafetensorsFile& f) { f.metadata["contrast.step"] = "999"; },
+         last + ": checkpoint metadata 'contrast.step' = 999 does not fit epoch 0"},
+        {"config not JSON", [](ct::nn::SafetensorsFile& f) { f.metadata["contrast.config"] = "{"; },
+         last + ": checkpoint metadata 'contrast.config' is not JSON"},
+        {"best missing", [](ct::nn::SafetensorsFile& f) { f.metadata["contrast.config"] = "{\"epoch_loss_sum\": 1}"; },
+         last + ": checkpoint metadata 'contrast.config' has no number \"best\""},
+        {"NaN weight", [](ct::nn::SafetensorsFile& f) { f.tensors[0].value.data()[0] = std::nanf(""); },
+         last + ": tensor '" + good.tensors[0].name + "' holds 1 NaN or infinite values"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.what);
+        ct::nn::SafetensorsFile f = ct::nn::read_safetensors(last);
+        c.damage(f);
+        ct::nn::write_safetensors(last, f.tensors, f.metadata);
+        const Result r = run("train --resume --out " + dir);
+        INFO(r.output);
+        CHECK(r.exit_code == 1);
+        CHECK(r.output.find("error: " + c.message) != std::string::npos);
+        ct::nn::write_safetensors(last, good.tensors, good.metadata);
+    }
+    // evaluation refuses NaN weights instead of reporting chance-level numbers
+    ct::nn::SafetensorsFile f = ct::nn::read_safetensors(last);
+    f.tensors[1].value.data()[0] = INFINITY;
+    ct::nn::write_safetensors(last, f.tensors, f.metadata);
+    const Result e = run("eval " + dir + " --checkpoint last");
+    CHECK(e.exit_code == 1);
+    CHECK(e.output.find("error: " + last + ": tensor '" + good.tensors[1].name + "' holds 1 NaN or infinite") !=
+          std::string::npos);
+}
+
+TEST_CASE("cli: kill -9 after the first checkpoint loses nothing: --resume finishes like an uninterrupted run") {
+    TempDir tmp("kill");
+    const std::string args = "train --method siamese --batch-size 16 --epochs 3 " + kMnistTiny;
+    const std::string whole = tmp.str() + "/whole", killed = tmp.str() + "/killed";
+    REQUIRE(run(args + " --out " + whole).exit_code == 0);
+
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {   // the child: the same run, its output discarded
+        const std::string cmd = "exec " + contrast_binary() + " " + args + " --out " + killed + " >/dev/null 2>&1";
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), (char*)nullptr);
+        _exit(127);
+    }
+    // kill it as soon as its first checkpoint exists (atomic: the name appears only when complete)
+    for (int i = 0; i < 12000 && !fs::exists(killed + "/last.safetensors"); ++i) usleep(10000);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    REQUIRE(fs::exists(killed + "/last.safetensors"));
+
+    const Result resumed = run("train --resume --out " + killed);
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(killed + "/metrics.csv");
+    REQUIRE(a.size() == 3);
+    CHECK(a == b);   // an epoch killed between its row and its checkpoint is run again, its row written once
+}
+
+TEST_CASE("cli: a failing disk keeps the last checkpoint intact") {
+    // A full disk simulated by a file-size limit (ulimit -f, SIGXFSZ ignored): writes past 1 MB fail
+    // with EFBIG as they would with ENOSPC; a checkpoint here is ~10 MB.
+    TempDir tmp("fulldisk");
+    const std::string dir = tmp.str() + "/run", last = dir + "/last.safetensors";
+    const std::string args = "train --method siamese --batch-size 16 --epochs 1 " + kMnistTiny + " --out " + dir;
+    REQUIRE(run(args).exit_code == 0);
+    const std::string before = read_text(last);
+    const Result r = run_shell("trap '' XFSZ; ulimit -f 1024; " + contrast_binary() + " train --resume --epochs 2 --out " + dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("error: safetensors: cannot write " + last) != std::string::npos);
+    CHECK(read_text(last) == before);
+    for (const auto& entry : fs::directory_iterator(dir))   // no temporary file left behind
+        CHECK_MESSAGE(entry.path().string().find(".tmp") == std::string::npos, entry.path().string());
+    const Result again = run("train --resume --epochs 2 --out " + dir);   // space again: it continues
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(losses_of(dir + "/metrics.csv").size() == 2);
 }

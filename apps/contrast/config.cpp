@@ -1,17 +1,18 @@
-// Defaults per method, JSON round trip and the start-of-run summary.
+// The table of a run's settings (name, flag, help, bounds or choices, JSON in and out), the
+// defaults per data set (each method adds its own in its file), the JSON round trip with every
+// field checked, and the start-of-run summary.
 #include "apps/contrast/config.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
+#include "apps/contrast/method.h"
 #include "core/check.h"
 
 namespace ct::app {
 
-const std::vector<std::string>& methods() {
-    static const std::vector<std::string> v{"siamese", "triplet", "simclr", "supcon", "classifier"};
-    return v;
-}
 const std::vector<std::string>& models() {
     static const std::vector<std::string> v{"e1", "e2", "resnet18"};
     return v;
@@ -29,131 +30,271 @@ const std::vector<std::string>& miners() {
     return v;
 }
 
-bool has_projection_head(const std::string& method) {
-    return method == "simclr" || method == "supcon" || method == "classifier";
+namespace {
+
+using json = nlohmann::json;
+
+std::string number_text(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
 }
 
-bool uses_euclidean(const RunConfig& c) { return c.method == "siamese"; }
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : "|") + x;
+    return s;
+}
 
-static bool is_mnist_like(const std::string& data) {
-    return data == "mnist" || data == "mnist-sample" || data == "fashion-mnist";
+template <class T> constexpr Field::Kind kind_of() {
+    if constexpr (std::is_same_v<T, bool>) return Field::Kind::Switch;
+    else if constexpr (std::is_same_v<T, float>) return Field::Kind::Number;
+    else if constexpr (std::is_integral_v<T>) return Field::Kind::Integer;
+    else return Field::Kind::Text;
+}
+
+// A row of the table bound to a member of RunConfig; the builders below add bounds or choices.
+template <class T>
+Field row(const char* name, const char* flag, const char* help, T RunConfig::*member) {
+    Field f;
+    f.name = name;
+    f.flag = flag;
+    f.help = help;
+    f.kind = kind_of<T>();
+    f.get = [member](const RunConfig& c) { return json(c.*member); };
+    f.put = [member](RunConfig& c, const json& v) { c.*member = v.get<T>(); };
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {   // the type's own range at least
+        f.bounded = true;
+        f.lo = double(std::numeric_limits<T>::min());
+        f.hi = double(std::numeric_limits<T>::max());
+    }
+    return f;
+}
+Field in(Field f, double lo, double hi, bool lo_open = false) {
+    f.bounded = true;
+    f.lo = lo;
+    f.hi = hi;
+    f.lo_open = lo_open;
+    return f;
+}
+Field positive(Field f, double hi) { return in(std::move(f), 0, hi, true); }
+Field one_of(Field f, std::function<std::vector<std::string>()> choices) {
+    f.choices = std::move(choices);
+    return f;
+}
+Field nonempty(Field f) {
+    f.nonempty = true;
+    return f;
+}
+Field optional_in_json(Field f) {
+    f.optional_in_json = true;
+    return f;
+}
+
+}  // namespace
+
+// The one declaration of every setting. Upper bounds keep a typo from asking for terabytes or
+// training forever; they sit far above anything a CPU run uses.
+const std::vector<Field>& config_fields() {
+    static const std::vector<Field> table{
+        one_of(row("method", "--method", "what to learn", &RunConfig::method), methods),
+        nonempty(row("data", "--data", "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR (an image folder)",
+                     &RunConfig::data)),
+        optional_in_json(row("data_dir", "--data-dir", "folder searched first for the data (then $CONTRAST_DATA, ./data)",
+                             &RunConfig::data_dir)),
+        one_of(row("model", "--model", "encoder", &RunConfig::model), models),
+        positive(row("width", "--width", "channel width of e2 / resnet18", &RunConfig::width), 1024),
+        positive(row("embedding_dim", "--embedding-dim", "embedding (or projection) dimension", &RunConfig::embedding_dim),
+                 16384),
+        positive(row("epochs", "--epochs", "training epochs", &RunConfig::epochs), 100000),
+        positive(row("batch_size", "--batch-size", "images per step (siamese: pairs per step)", &RunConfig::batch_size),
+                 65536),
+        one_of(row("optimizer", "--optimizer", "optimizer", &RunConfig::optimizer), optimizers),
+        positive(row("lr", "--lr", "learning rate", &RunConfig::lr), 1e6),
+        in(row("weight_decay", "--weight-decay", "weight decay", &RunConfig::weight_decay), 0, 10),
+        in(row("momentum", "--momentum", "momentum of sgd / lars", &RunConfig::momentum), 0, 1),
+        one_of(row("schedule", "--schedule", "learning-rate schedule", &RunConfig::schedule), schedules),
+        in(row("warmup_epochs", "--warmup-epochs", "epochs of linear warm-up (warmup-cosine)", &RunConfig::warmup_epochs),
+           0, 100000),
+        positive(row("temperature", "--temperature", "temperature of NT-Xent / SupCon", &RunConfig::temperature), 100),
+        positive(row("margin", "--margin", "margin of the contrastive / triplet loss", &RunConfig::margin), 100),
+        one_of(row("miner", "--miner", "triplet mining", &RunConfig::miner), miners),
+        in(row("pk_classes", "", "P of --pk P,K: classes per triplet batch", &RunConfig::pk_classes), 2, 4096),
+        in(row("pk_samples", "", "K of --pk P,K: samples per class", &RunConfig::pk_samples), 2, 4096),
+        in(row("color_strength", "--color-strength", "SimCLR colour-jitter strength", &RunConfig::color_strength), 0, 1),
+        row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier", &RunConfig::augment),
+        optional_in_json(in(row("train_limit", "--train-limit", "use only N training images, evenly spaced",
+                                &RunConfig::train_limit), 0, 1e9)),
+        optional_in_json(in(row("test_limit", "--test-limit", "evaluate on N test images, evenly spaced",
+                                &RunConfig::test_limit), 0, 1e9)),
+        in(row("threads", "--threads", "compute threads (OpenMP + OpenBLAS)", &RunConfig::threads), 1, 256),
+        in(row("workers", "--workers", "data loader threads (0: load on the training thread)", &RunConfig::workers), 0, 64),
+        row("seed", "--seed", "seed of every random choice", &RunConfig::seed),
+        nonempty(row("out", "--out", "run directory (config, metrics, checkpoints, pictures)", &RunConfig::out)),
+        optional_in_json(row("version", "", "the contrast version that wrote the run", &RunConfig::version)),
+    };
+    return table;
+}
+
+const Field& config_field(const std::string& name) {
+    for (const Field& f : config_fields())
+        if (f.name == name) return f;
+    CT_THROW(ValueError, "config_field: no field '" << name << "'");
+}
+
+std::string Field::range_text() const {
+    if (choices) return joined(choices());
+    if (!bounded) return "";
+    return (lo_open ? "> " : ">= ") + number_text(lo) + ", <= " + number_text(hi);
+}
+
+std::string Field::check(const json& v, const std::string& shown) const {
+    const std::string got = ", got " + (shown.empty() ? v.dump() : shown);
+    switch (kind) {
+    case Kind::Switch:
+        return v.is_boolean() ? "" : "must be true or false" + got;
+    case Kind::Text: {
+        if (!v.is_string()) return "must be a string" + got;
+        const std::string s = v.get<std::string>();
+        if (nonempty && s.empty()) return "must not be empty";
+        if (!choices) return "";
+        for (const std::string& c : choices())
+            if (c == s) return "";
+        return "must be one of " + joined(choices()) + ", got '" + s + "'";
+    }
+    case Kind::Integer:
+    case Kind::Number: {
+        if (kind == Kind::Integer ? !v.is_number_integer() : !v.is_number())
+            return std::string(kind == Kind::Integer ? "must be an integer" : "must be a number") + got;
+        // long double holds every int64 and uint64 exactly: the comparisons below are exact
+        const long double x = v.is_number_unsigned() ? (long double)v.get<uint64_t>()
+                              : v.is_number_integer() ? (long double)v.get<int64_t>()
+                                                      : (long double)v.get<double>();
+        if (!std::isfinite(double(x))) return "must be a finite number" + got;
+        if (!bounded) return "";
+        if (lo_open ? x <= lo : x < lo) return std::string("must be ") + (lo_open ? "> " : ">= ") + number_text(lo) + got;
+        if (x > hi) return "must be at most " + number_text(hi) + got;
+        return "";
+    }
+    }
+    return "";
+}
+
+json Field::parse_text(const std::string& text, std::string& error) const {
+    error.clear();
+    if (kind == Kind::Text) return text;
+    if (kind == Kind::Switch) return text != "false" && text != "0";
+    size_t used = 0;
+    if (kind == Kind::Integer) {
+        // digits only (CLI11 and stoll accept "1e3" or clamp "999...9"): the bounds decide the rest
+        const size_t start = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+        const bool digits = text.size() > start && text.find_first_not_of("0123456789", start) == std::string::npos;
+        if (!digits) {
+            error = "expected an integer, got '" + text + "'";
+            return nullptr;
+        }
+        const long double x = std::stold(text, &used);
+        if (x > (long double)std::numeric_limits<int64_t>::max()) {
+            if (x <= (long double)std::numeric_limits<uint64_t>::max() && !(bounded && x > hi))
+                return json(uint64_t(std::stoull(text)));
+            error = "must be at most " + number_text(bounded ? hi : double(std::numeric_limits<uint64_t>::max())) +
+                    ", got " + text;
+            return nullptr;
+        }
+        if (x < (long double)std::numeric_limits<int64_t>::min()) {
+            error = std::string("must be ") + (lo_open ? "> " : ">= ") + number_text(lo) + ", got " + text;
+            return nullptr;
+        }
+        return json(int64_t(std::stoll(text)));
+    }
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::out_of_range&) {
+        error = "must be at most " + number_text(hi) + ", got " + text;
+        return nullptr;
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || !std::isfinite(v)) {
+        error = "expected a number, got '" + text + "'";
+        return nullptr;
+    }
+    return v;
 }
 
 RunConfig defaults_for(const std::string& method, const std::string& data) {
     RunConfig c;
     c.method = method;
     c.data = data;
-    const bool small_images = is_mnist_like(data);
+    const bool small_images = data == "mnist" || data == "mnist-sample" || data == "fashion-mnist";
     c.model = small_images ? "e1" : "e2";
-    if (method == "siamese") {
-        // Hadsell et al. with m = 1 on raw outputs, balanced pairs (spec/RESULTS.md's recipe).
-        c.batch_size = 128;
-        c.margin = 1.f;
-        c.optimizer = "adam";
-        c.lr = 1e-3f;
-        c.embedding_dim = 64;
-        c.epochs = 5;
-    } else if (method == "triplet") {
-        // Semi-hard mining on L2-normalised embeddings, margin 0.2 (FaceNet), P x K = 8 x 32,
-        // Adam 1e-3 as spec/RESULTS.md, annealed by a cosine schedule: with the default small
-        // affine augmentation it reached P@1 0.9923 in 5 epochs against 0.9901 with neither.
-        c.margin = 0.2f;
-        c.miner = "semihard";
-        c.batch_size = 256;
-        c.optimizer = "adam";
-        c.lr = 1e-3f;
-        c.schedule = "cosine";
-        c.embedding_dim = 64;
-        c.epochs = 5;
-    } else if (method == "simclr" || method == "supcon") {
-        // SimCLR scaled to 2 cores (the recipe of spec/RESULTS.md): batch 256 x 2 views, tau 0.5,
-        // SGD lr 0.12 momentum 0.9, weight decay 5e-4, cosine schedule; colour strength 0.5 as
-        // SimCLR's CIFAR setting. SupCon keeps the whole recipe, tau included, so that the labels
-        // are the only difference. Its paper's tau 0.1 is for 1000-epoch runs: with lr 0.12 it sat at
-        // chance here (2 epochs on 10,000 CIFAR images: loss ~ln 511, on-line P@1 0.24, against 0.32
-        // at tau 0.5 and 0.29 at tau 0.1 with lr 0.03).
-        c.batch_size = 256;
-        c.temperature = 0.5f;
-        c.optimizer = "sgd";
-        c.lr = 0.12f;
-        c.momentum = 0.9f;
-        c.weight_decay = 5e-4f;
-        c.schedule = "cosine";
-        c.embedding_dim = small_images ? 32 : 64;
-        c.epochs = 15;
-    } else if (method == "classifier") {
-        c.batch_size = 256;
-        c.optimizer = small_images ? "adam" : "sgd";
-        c.lr = small_images ? 1e-3f : 0.05f;
-        c.weight_decay = small_images ? 0.f : 5e-4f;
-        c.schedule = small_images ? "constant" : "cosine";
-        c.embedding_dim = 64;
-        c.epochs = small_images ? 5 : 15;
-    }
+    find_method(method).defaults(c, small_images);
     return c;
 }
 
-nlohmann::json to_json(const RunConfig& c) {
-    return {{"method", c.method}, {"data", c.data}, {"data_dir", c.data_dir}, {"model", c.model},
-            {"width", c.width}, {"embedding_dim", c.embedding_dim}, {"epochs", c.epochs},
-            {"batch_size", c.batch_size}, {"optimizer", c.optimizer}, {"lr", c.lr},
-            {"weight_decay", c.weight_decay}, {"momentum", c.momentum}, {"schedule", c.schedule},
-            {"warmup_epochs", c.warmup_epochs}, {"temperature", c.temperature}, {"margin", c.margin},
-            {"miner", c.miner}, {"pk_classes", c.pk_classes}, {"pk_samples", c.pk_samples},
-            {"color_strength", c.color_strength}, {"augment", c.augment},
-            {"train_limit", c.train_limit}, {"test_limit", c.test_limit}, {"threads", c.threads},
-            {"workers", c.workers}, {"seed", c.seed}, {"out", c.out}, {"version", c.version}};
+void set_pk(RunConfig& c, const std::string& text) {
+    const auto comma = text.find(',');
+    CT_CHECK_AS(ValueError, comma != std::string::npos, "--pk " << text << ": expected P,K such as 8,32");
+    const Field* parts[] = {&config_field("pk_classes"), &config_field("pk_samples")};
+    const std::string texts[] = {text.substr(0, comma), text.substr(comma + 1)};
+    for (int i = 0; i < 2; ++i) {
+        std::string error;
+        json v = parts[i]->parse_text(texts[i], error);
+        if (error.empty()) error = parts[i]->check(v, texts[i]);
+        CT_CHECK_AS(ValueError, error.empty(),
+                    "--pk " << text << ": " << (i == 0 ? "P" : "K") << " " << error << " (P and K must both be at least 2)");
+        parts[i]->put(c, v);
+    }
 }
 
-RunConfig from_json(const nlohmann::json& j, const std::string& source) {
+void check_consistency(const RunConfig& c, const std::string& source) {
+    const int64_t batch_max = int64_t(config_field("batch_size").hi);
+    CT_CHECK_AS(ValueError, c.pk_classes * c.pk_samples <= batch_max,
+                source << "--pk " << c.pk_classes << "," << c.pk_samples << ": P x K = " << c.pk_classes * c.pk_samples
+                       << " images per batch, more than the " << batch_max << " --batch-size allows");
+}
+
+bool uses_euclidean(const RunConfig& c) { return find_method(c.method).euclidean(); }
+
+json to_json(const RunConfig& c) {
+    json j = json::object();
+    for (const Field& f : config_fields()) j[f.name] = f.get(c);
+    return j;
+}
+
+RunConfig from_json(const json& j, const std::string& source) {
+    CT_CHECK_AS(IoError, j.is_object(), source << ": not a contrast run configuration: expected a JSON object, got "
+                                               << j.type_name());
+    for (const auto& item : j.items()) {
+        bool known = false;
+        for (const Field& f : config_fields()) known = known || f.name == item.key();
+        CT_CHECK_AS(IoError, known, source << ": unknown field \"" << item.key() << "\" (not a contrast run configuration?)");
+    }
     RunConfig c;
-    // nlohmann turns a JSON float into an integer field with a plain cast, undefined behaviour when
-    // it is out of range ("width": 1e300, reported by UBSan in the config fuzz harness): integer
-    // fields must hold JSON integers.
-    for (const char* key : {"width", "embedding_dim", "epochs", "batch_size", "warmup_epochs", "pk_classes",
-                            "pk_samples", "train_limit", "test_limit", "threads", "workers", "seed"})
-        CT_CHECK_AS(IoError, !j.is_object() || !j.contains(key) || !j[key].is_number_float(),
-                    source << ": '" << key << "' must be a whole number, got " << j[key].dump());
+    for (const Field& f : config_fields()) {
+        if (!j.contains(f.name)) {
+            CT_CHECK_AS(IoError, f.optional_in_json, source << ": field \"" << f.name << "\" is missing");
+            continue;
+        }
+        const std::string error = f.check(j.at(f.name));
+        CT_CHECK_AS(IoError, error.empty(), source << ": field \"" << f.name << "\" " << error);
+        f.put(c, j.at(f.name));
+    }
+    if (!j.contains("version")) c.version = "unknown";
     try {
-        c.method = j.at("method");
-        c.data = j.at("data");
-        c.data_dir = j.value("data_dir", "");
-        c.model = j.at("model");
-        c.width = j.at("width");
-        c.embedding_dim = j.at("embedding_dim");
-        c.epochs = j.at("epochs");
-        c.batch_size = j.at("batch_size");
-        c.optimizer = j.at("optimizer");
-        c.lr = j.at("lr");
-        c.weight_decay = j.at("weight_decay");
-        c.momentum = j.at("momentum");
-        c.schedule = j.at("schedule");
-        c.warmup_epochs = j.at("warmup_epochs");
-        c.temperature = j.at("temperature");
-        c.margin = j.at("margin");
-        c.miner = j.at("miner");
-        c.pk_classes = j.at("pk_classes");
-        c.pk_samples = j.at("pk_samples");
-        c.color_strength = j.at("color_strength");
-        c.augment = j.at("augment");
-        c.train_limit = j.value("train_limit", int64_t(0));
-        c.test_limit = j.value("test_limit", int64_t(0));
-        c.threads = j.at("threads");
-        c.workers = j.at("workers");
-        c.seed = j.at("seed");
-        c.out = j.at("out");
-        c.version = j.value("version", "unknown");
-    } catch (const nlohmann::json::exception& e) {
-        CT_THROW(IoError, source << ": not a contrast run configuration: " << e.what());
+        check_consistency(c, source + ": ");
+    } catch (const ValueError& e) {
+        CT_THROW(IoError, e.what());
     }
     return c;
 }
 
-RunConfig config_from_text(const std::string& text, const std::string& source) {
-    nlohmann::json j;
+RunConfig config_from_json(const std::string& text, const std::string& source) {
+    json j;
     try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
+        j = json::parse(text);
+    } catch (const json::exception& e) {
         CT_THROW(IoError, source << ": malformed JSON: " << e.what());
     }
     return from_json(j, source);
@@ -164,29 +305,22 @@ RunConfig load_config(const std::string& run_dir) {
     std::ifstream in(path);
     CT_CHECK_AS(IoError, in.good(), path << ": cannot open: is '" << run_dir
                                           << "' a run directory written by `contrast train --out`?");
-    std::ostringstream text;
+    std::stringstream text;
     text << in.rdbuf();
-    return config_from_text(text.str(), path);
+    return config_from_json(text.str(), path);
 }
 
 std::string describe(const RunConfig& c) {
+    const Method& method = find_method(c.method);
     std::ostringstream os;
     os << "contrast " << c.version << ": train --method " << c.method << " on " << c.data << "\n"
        << "  model      " << c.model;
     if (c.model != "e1") os << " (width " << c.width << ")";
     os << ", embedding dim " << c.embedding_dim << "\n"
-       << "  training   " << c.epochs << " epochs, batch " << c.batch_size
-       << (c.method == "siamese" ? " pairs" : " images") << ", " << c.optimizer << " lr " << c.lr
-       << " weight decay " << c.weight_decay;
+       << "  training   " << c.epochs << " epochs, batch " << c.batch_size << " " << method.batch_unit() << ", "
+       << c.optimizer << " lr " << c.lr << " weight decay " << c.weight_decay;
     if (c.optimizer == "sgd" || c.optimizer == "lars") os << " momentum " << c.momentum;
-    os << ", schedule " << c.schedule << "\n  loss       ";
-    if (c.method == "siamese") os << "contrastive (Hadsell), margin " << c.margin << ", balanced pairs";
-    if (c.method == "triplet")
-        os << "triplet margin " << c.margin << " on L2-normalised embeddings, miner " << c.miner << ", P x K = "
-           << c.pk_classes << " x " << c.pk_samples;
-    if (c.method == "simclr") os << "NT-Xent, temperature " << c.temperature << ", colour strength " << c.color_strength;
-    if (c.method == "supcon") os << "SupCon, temperature " << c.temperature << ", colour strength " << c.color_strength;
-    if (c.method == "classifier") os << "cross-entropy on class labels";
+    os << ", schedule " << c.schedule << "\n  loss       " << method.describe_loss(c);
     os << "\n  run        seed " << c.seed << ", " << c.threads << " threads, " << c.workers
        << " loader workers, output " << c.out << "\n";
     return os.str();

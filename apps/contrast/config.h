@@ -1,7 +1,9 @@
-// The settings of one training run: every flag of `contrast train`, the defaults of each method
-// (the papers' recipes scaled to a CPU), and their JSON form in RUN_DIR/config.json.
+// The settings of one training run: every flag of `contrast train` and its JSON form in
+// RUN_DIR/config.json, declared once in a table of fields (config.cpp) that both the flag parser
+// and the config.json reader check against. Per-method defaults live in the method files (method.h).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,8 +13,9 @@ namespace ct::app {
 
 inline const char* kVersion = "0.1.0";
 
+// The member initialisers are the defaults every method starts from; a method then sets its own.
 struct RunConfig {
-    std::string method = "siamese";      // siamese | triplet | simclr | supcon | classifier
+    std::string method = "siamese";      // a name of the method registry (method.h)
     std::string data = "mnist";          // mnist | mnist-sample | fashion-mnist | cifar10 | cifar100 | DIR
     std::string data_dir;                // searched first (then $CONTRAST_DATA, ./data)
     std::string model = "e1";            // e1 | e2 | resnet18
@@ -41,7 +44,33 @@ struct RunConfig {
     std::string version = kVersion;
 };
 
-const std::vector<std::string>& methods();
+// One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from
+// and written to a RunConfig. The same check() runs on a flag's value and on a loaded config.json.
+struct Field {
+    enum class Kind { Integer, Number, Text, Switch };
+    std::string name;          // JSON key: "batch_size"
+    std::string flag;          // "--batch-size"; "" when it is not a flag of its own (pk_*, version)
+    std::string help;
+    Kind kind = Kind::Text;
+    double lo = 0, hi = 0;     // Integer / Number: lo <= v <= hi (lo < v when lo_open)
+    bool lo_open = false;
+    bool bounded = false;
+    std::function<std::vector<std::string>()> choices;   // Text: the allowed values (empty: any)
+    bool nonempty = false;                               // Text: "" is refused
+    bool optional_in_json = false;   // absent from config.json of older runs: the default is kept
+    std::function<nlohmann::json(const RunConfig&)> get;
+    std::function<void(RunConfig&, const nlohmann::json&)> put;   // called with a checked value
+
+    // "" when v is a valid value, else what is wrong: "must be at most 1024, got 5000" (`shown`
+    // is what "got" quotes: the flag's text; v.dump() when empty).
+    std::string check(const nlohmann::json& v, const std::string& shown = "") const;
+    // A flag's text as the JSON value check() takes; sets `error` and returns null when it is not one.
+    nlohmann::json parse_text(const std::string& text, std::string& error) const;
+    std::string range_text() const;   // "1..1024", "a|b|c": for help texts
+};
+const std::vector<Field>& config_fields();
+const Field& config_field(const std::string& name);
+
 const std::vector<std::string>& models();
 const std::vector<std::string>& optimizers();
 const std::vector<std::string>& schedules();
@@ -50,16 +79,19 @@ const std::vector<std::string>& miners();
 // The defaults of a method (and data set): what `contrast train --method M` uses for every flag
 // the user did not give.
 RunConfig defaults_for(const std::string& method, const std::string& data);
+// --pk P,K: both at least 2, within the bounds of pk_classes and pk_samples.
+void set_pk(RunConfig& c, const std::string& text);
+// Checks that hold between fields, after the flags or a loaded file: names the flags and `source`.
+void check_consistency(const RunConfig& c, const std::string& source);
 
-// SimCLR, SupCon and the classifier train an encoder plus a head (projector or class layer); they
-// are evaluated on the encoder's representation, with kNN and a linear probe on frozen features.
-bool has_projection_head(const std::string& method);
 // Is the evaluation distance Euclidean (Siamese on raw outputs) rather than cosine?
 bool uses_euclidean(const RunConfig& c);
 
 nlohmann::json to_json(const RunConfig& c);
+// Every field present with a valid value, no unknown field; errors are ct::IoError naming `source`
+// and the field. config_from_json parses the text first (the entry point of the fuzz harness).
 RunConfig from_json(const nlohmann::json& j, const std::string& source);
-RunConfig config_from_text(const std::string& text, const std::string& source);   // config.json's text
+RunConfig config_from_json(const std::string& text, const std::string& source);
 RunConfig load_config(const std::string& run_dir);   // RUN_DIR/config.json
 std::string describe(const RunConfig& c);            // the multi-line summary printed at start
 

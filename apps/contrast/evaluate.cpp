@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/contrast/method.h"
 #include "apps/lib/linear_probe.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/npy.h"
@@ -21,10 +22,14 @@ LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
     set_num_threads(r.config.threads);
     r.data = load_run_data(r.config);
     Generator gen(r.config.seed);
-    r.model = build_model(r.config, r.data.train, gen);
+    const Method& method = find_method(r.config.method);
+    r.model = method.model(r.config, r.data.train, gen);
+    // the method's extras (proxies, a momentum encoder) are in the file too: load them along
+    const nn::ModulePtr saved = checkpointed(r.model.net, method.objective(r.config, r.model, r.data.train)->extras());
     std::string path = run_dir + "/" + checkpoint + ".safetensors";
     if (checkpoint == "best" && !std::filesystem::exists(path)) path = run_dir + "/last.safetensors";
-    nn::load_checkpoint(path, *r.model.net);
+    nn::load_checkpoint(path, *saved);
+    check_finite_weights(*saved, path);
     r.model.net->eval();
     return r;
 }

@@ -2,6 +2,7 @@
 // CLI11; a bad flag or value prints one line naming the valid choices and exits with 2; any other
 // failure prints `error: ...` and exits with 1.
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -9,6 +10,7 @@
 
 #include "apps/contrast/config.h"
 #include "apps/contrast/evaluate.h"
+#include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
 #include "apps/contrast/train.h"
 #include "core/check.h"
@@ -18,101 +20,71 @@ using namespace ct::app;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : "|") + x;
-    return s;
-}
-
-// CLI11's PositiveNumber reports "Value 0 not in range 0.000000 to 1.797...e308"; these say it plainly.
-CLI::Validator number_check(bool zero_allowed) {
+// The check of a field of the table (config.h): the same one a loaded config.json goes through.
+// CLI11 prints "--flag: <message>".
+CLI::Validator field_check(const Field& f) {
     return CLI::Validator(
-        [zero_allowed](std::string& text) -> std::string {
-            double v = 0;
-            try {
-                size_t used = 0;
-                v = std::stod(text, &used);
-                if (used != text.size()) throw std::invalid_argument(text);
-            } catch (const std::exception&) {
-                return "expected a number, got '" + text + "'";
-            }
-            if (zero_allowed ? v >= 0 : v > 0) return "";
-            return std::string("must be ") + (zero_allowed ? ">= 0" : "> 0") + ", got " + text;
+        [&f](std::string& text) -> std::string {
+            std::string error;
+            const nlohmann::json v = f.parse_text(text, error);
+            return error.empty() ? f.check(v, text) : error;
         },
-        zero_allowed ? "NUMBER >= 0" : "NUMBER > 0");
-}
-const CLI::Validator kPositive = number_check(false), kNonNegative = number_check(true);
-
-// Flags given on the command line override the method's defaults; the rest keep them.
-void add_train_flags(CLI::App& cmd, RunConfig& c, std::string& method, std::string& data, std::string& pk) {
-    cmd.add_option("--method", method, "what to learn: " + joined(methods()))->check(CLI::IsMember(methods()));
-    cmd.add_option("--data", data, "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR (an image folder)");
-    cmd.add_option("--data-dir", c.data_dir, "folder searched first for the data (then $CONTRAST_DATA, ./data)");
-    cmd.add_option("--model", c.model, "encoder: " + joined(models()))->check(CLI::IsMember(models()));
-    cmd.add_option("--width", c.width, "channel width of e2 / resnet18")->check(kPositive);
-    cmd.add_option("--embedding-dim", c.embedding_dim, "embedding (or projection) dimension")->check(kPositive);
-    cmd.add_option("--epochs", c.epochs, "training epochs")->check(kPositive);
-    cmd.add_option("--batch-size", c.batch_size, "images per step (siamese: pairs per step)")->check(kPositive);
-    cmd.add_option("--optimizer", c.optimizer, joined(optimizers()))->check(CLI::IsMember(optimizers()));
-    cmd.add_option("--lr", c.lr, "learning rate")->check(kPositive);
-    cmd.add_option("--weight-decay", c.weight_decay, "weight decay")->check(kNonNegative);
-    cmd.add_option("--momentum", c.momentum, "momentum of sgd / lars")->check(CLI::Range(0.0, 1.0));
-    cmd.add_option("--schedule", c.schedule, joined(schedules()))->check(CLI::IsMember(schedules()));
-    cmd.add_option("--warmup-epochs", c.warmup_epochs, "epochs of linear warm-up (warmup-cosine)")->check(kNonNegative);
-    cmd.add_option("--temperature", c.temperature, "temperature of NT-Xent / SupCon")->check(kPositive);
-    cmd.add_option("--margin", c.margin, "margin of the contrastive / triplet loss")->check(kPositive);
-    cmd.add_option("--miner", c.miner, "triplet mining: " + joined(miners()))->check(CLI::IsMember(miners()));
-    cmd.add_option("--pk", pk, "P,K: P classes x K samples per triplet batch (e.g. 8,32)");
-    cmd.add_option("--color-strength", c.color_strength, "SimCLR colour-jitter strength")->check(CLI::Range(0.0, 1.0));
-    cmd.add_flag("!--no-augment", c.augment, "no augmentation for siamese / triplet / classifier");
-    cmd.add_option("--train-limit", c.train_limit, "use only N training images, evenly spaced")->check(kNonNegative);
-    cmd.add_option("--test-limit", c.test_limit, "evaluate on N test images, evenly spaced")->check(kNonNegative);
-    cmd.add_option("--threads", c.threads, "compute threads (OpenMP + OpenBLAS)")->check(CLI::Range(1, 256));
-    cmd.add_option("--workers", c.workers, "data loader threads (0: load on the training thread)")->check(CLI::Range(0, 64));
-    cmd.add_option("--seed", c.seed, "seed of every random choice");
-    cmd.add_option("--out", c.out, "run directory (config, metrics, checkpoints, pictures)");
+        f.range_text());
 }
 
-// Applies the flags the user gave on top of the method's defaults.
-RunConfig resolve_train_config(CLI::App& cmd, const RunConfig& given, const std::string& method,
-                               const std::string& data, const std::string& pk) {
-    RunConfig c = defaults_for(method, data);
-    auto set = [&](const char* flag, auto& field, const auto& value) {
-        if (cmd.count(flag) > 0) field = value;
-    };
-    set("--data-dir", c.data_dir, given.data_dir);
-    set("--model", c.model, given.model);
-    set("--width", c.width, given.width);
-    set("--embedding-dim", c.embedding_dim, given.embedding_dim);
-    set("--epochs", c.epochs, given.epochs);
-    set("--batch-size", c.batch_size, given.batch_size);
-    set("--optimizer", c.optimizer, given.optimizer);
-    set("--lr", c.lr, given.lr);
-    set("--weight-decay", c.weight_decay, given.weight_decay);
-    set("--momentum", c.momentum, given.momentum);
-    set("--schedule", c.schedule, given.schedule);
-    set("--warmup-epochs", c.warmup_epochs, given.warmup_epochs);
-    set("--temperature", c.temperature, given.temperature);
-    set("--margin", c.margin, given.margin);
-    set("--miner", c.miner, given.miner);
-    set("--color-strength", c.color_strength, given.color_strength);
-    set("--no-augment", c.augment, given.augment);
-    set("--train-limit", c.train_limit, given.train_limit);
-    set("--test-limit", c.test_limit, given.test_limit);
-    set("--threads", c.threads, given.threads);
-    set("--workers", c.workers, given.workers);
-    set("--seed", c.seed, given.seed);
-    set("--out", c.out, given.out);
-    if (!pk.empty()) {
-        const auto comma = pk.find(',');
-        CT_CHECK_AS(ct::ValueError, comma != std::string::npos,
-                    "--pk " << pk << ": expected P,K such as 8,32");
-        c.pk_classes = std::stoll(pk.substr(0, comma));
-        c.pk_samples = std::stoll(pk.substr(comma + 1));
-        CT_CHECK_AS(ct::ValueError, c.pk_classes >= 2 && c.pk_samples >= 2,
-                    "--pk " << pk << ": P and K must both be at least 2");
+// CLI11's PositiveNumber reports "Value 0 not in range 0.000000 to 1.797...e308"; this says it plainly.
+CLI::Validator positive_integer(int64_t hi) {
+    Field f;
+    f.kind = Field::Kind::Integer;
+    f.bounded = true;
+    f.lo_open = true;
+    f.hi = double(hi);
+    return CLI::Validator(
+        [f](std::string& text) -> std::string {
+            std::string error;
+            const nlohmann::json v = f.parse_text(text, error);
+            return error.empty() ? f.check(v, text) : error;
+        },
+        f.range_text());
+}
+
+// One option per flag of the field table; the texts given are kept for resolve_train_config.
+struct TrainFlags {
+    std::map<std::string, std::string> text;   // by field name
+    std::map<std::string, bool> switched;      // Switch fields: their --no-... flag was given
+    std::string pk;
+};
+void add_train_flags(CLI::App& cmd, TrainFlags& flags) {
+    for (const Field& f : config_fields()) {
+        if (f.flag.empty()) continue;
+        if (f.kind == Field::Kind::Switch) {
+            cmd.add_flag(f.flag, flags.switched[f.name], f.help);
+            continue;
+        }
+        const char* type = f.kind == Field::Kind::Integer ? "INT" : f.kind == Field::Kind::Number ? "NUMBER" : "TEXT";
+        cmd.add_option(f.flag, flags.text[f.name], f.help)->check(field_check(f))->type_name(type);
     }
-    if (c.method == "triplet") c.batch_size = c.pk_classes * c.pk_samples;
+    cmd.add_option("--pk", flags.pk, "P,K: P classes x K samples per triplet batch (e.g. 8,32)");
+}
+
+// The method's defaults, then the flags the user gave on top of them.
+RunConfig resolve_train_config(CLI::App& cmd, const TrainFlags& flags) {
+    const RunConfig base;
+    const std::string method = cmd.count("--method") ? flags.text.at("method") : base.method;
+    const std::string data = cmd.count("--data") ? flags.text.at("data") : base.data;
+    RunConfig c = defaults_for(method, data);
+    for (const Field& f : config_fields()) {
+        if (f.flag.empty() || cmd.count(f.flag) == 0) continue;
+        if (f.kind == Field::Kind::Switch) {
+            f.put(c, f.flag.rfind("--no-", 0) != 0);   // --no-augment: false
+            continue;
+        }
+        std::string error;
+        f.put(c, f.parse_text(flags.text.at(f.name), error));   // checked by the validator already
+    }
+    if (!flags.pk.empty()) set_pk(c, flags.pk);
+    find_method(c.method).finish(c);
+    check_consistency(c, "");
     return c;
 }
 
@@ -124,15 +96,15 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", kVersion);
 
-    RunConfig given;
-    std::string method = "siamese", data = "mnist", pk;
+    TrainFlags train_flags;
     TrainOptions train_options;
     CLI::App* train_cmd = app.add_subcommand("train", "train a network; writes RUN_DIR (--out)");
-    add_train_flags(*train_cmd, given, method, data, pk);
+    add_train_flags(*train_cmd, train_flags);
     train_cmd->add_flag("--resume", train_options.resume, "continue the run in --out from its last checkpoint");
     train_cmd->add_flag("--overwrite", train_options.overwrite, "start afresh even if --out holds a run");
     train_cmd->add_option("--stop-after-steps", train_options.stop_after_steps,
-                          "stop as Ctrl-C would after N steps (for testing resume)");
+                          "stop as Ctrl-C would after N steps (for testing resume)")
+        ->check(positive_integer(int64_t(1) << 40));
 
     std::string run_dir, checkpoint = "best";
     EvalOptions eval_options;
@@ -140,13 +112,13 @@ int main(int argc, char** argv) {
     eval_cmd->add_option("run_dir", run_dir, "run directory")->required();
     eval_cmd->add_option("--checkpoint", eval_options.checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
     eval_cmd->add_flag("!--no-probe", eval_options.linear_probe, "skip the linear probe");
-    eval_cmd->add_option("--probe-epochs", eval_options.probe_epochs, "epochs of the linear probe")->check(kPositive);
+    eval_cmd->add_option("--probe-epochs", eval_options.probe_epochs, "epochs of the linear probe")->check(positive_integer(100000));
 
     CLI::App* embed_cmd = app.add_subcommand("embed", "write test embeddings and labels as .npy");
     embed_cmd->add_option("run_dir", run_dir, "run directory")->required();
     embed_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
 
-    CLI::App* plot_cmd = app.add_subcommand("plot", "write curves.png and embedding.png");
+    CLI::App* plot_cmd = app.add_subcommand("plot", "write loss.png, accuracy.png and embedding.png");
     plot_cmd->add_option("run_dir", run_dir, "run directory")->required();
     plot_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
 
@@ -163,11 +135,12 @@ int main(int argc, char** argv) {
     CLI::App* augment_cmd = app.add_subcommand("augment", "write a PNG grid of augmented views of a data set");
     augment_cmd->add_option("--data", aug_data, "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR");
     augment_cmd->add_option("--data-dir", aug_given.data_dir, "folder searched first for the data");
-    augment_cmd->add_option("--method", aug_method, "whose augmentation: " + joined(methods()))->check(CLI::IsMember(methods()));
-    augment_cmd->add_option("--color-strength", aug_given.color_strength, "SimCLR colour strength")->check(CLI::Range(0.0, 1.0));
+    augment_cmd->add_option("--method", aug_method, "whose augmentation")->check(field_check(config_field("method")));
+    augment_cmd->add_option("--color-strength", aug_given.color_strength, "SimCLR colour strength")
+        ->check(field_check(config_field("color_strength")));
     augment_cmd->add_option("--images", grid_images, "images (rows)")->check(CLI::Range(1, 64));
     augment_cmd->add_option("--views", grid_views, "views per image (columns)")->check(CLI::Range(1, 32));
-    augment_cmd->add_option("--seed", aug_given.seed, "seed");
+    augment_cmd->add_option("--seed", aug_given.seed, "seed")->check(field_check(config_field("seed")));
     augment_cmd->add_option("--out", grid_out, "output PNG");
 
     try {
@@ -177,8 +150,9 @@ int main(int argc, char** argv) {
     }
     try {
         if (*train_cmd) {
-            if (train_options.resume && train_cmd->count("--epochs")) train_options.resume_epochs = given.epochs;
-            return train(resolve_train_config(*train_cmd, given, method, data, pk), train_options);
+            const RunConfig c = resolve_train_config(*train_cmd, train_flags);
+            if (train_options.resume && train_cmd->count("--epochs")) train_options.resume_epochs = c.epochs;
+            return train(c, train_options);
         }
         if (*eval_cmd) return evaluate(run_dir, eval_options);
         if (*embed_cmd) return embed(run_dir, checkpoint);

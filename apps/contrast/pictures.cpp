@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "apps/contrast/evaluate.h"
+#include "apps/contrast/method.h"
 #include "apps/lib/neighbors.h"
 #include "apps/lib/pca.h"
 #include "apps/lib/plot.h"
@@ -140,7 +141,7 @@ int augment_grid(const RunConfig& c, int64_t images, int64_t views, const std::s
     rd.train = d;
     rd.mean.assign(size_t(d.channels), 0.f);   // pictures show the augmentation before normalisation
     rd.std.assign(size_t(d.channels), 1.f);
-    const std::vector<Transform> pipeline = train_views(c, rd);
+    const std::vector<Transform> pipeline = find_method(c.method).views(c, rd);
     std::vector<std::vector<GridCell>> rows;
     ImageGridOptions o;
     o.title = c.method + " augmentation on " + c.data + ": original, then " + std::to_string(views) + " views";

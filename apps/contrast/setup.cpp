@@ -3,6 +3,7 @@
 #include "apps/contrast/setup.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/autograd.h"
 #include "core/ops.h"
@@ -35,23 +36,24 @@ RunData load_run_data(const RunConfig& c) {
 
 Transform eval_transform(const RunData& d) { return transforms::normalize(d.mean, d.std); }
 
-std::vector<Transform> train_views(const RunConfig& c, const RunData& d) {
+std::vector<Transform> mild_views(const RunConfig& c, const RunData& d) {
     const Transform norm = transforms::normalize(d.mean, d.std);
-    const bool gray = d.train.channels == 1;
-    if (c.method == "simclr" || c.method == "supcon") {
-        const Transform aug = gray ? transforms::compose({transforms::random_resized_crop(d.train.height, {0.3f, 1.f}),
-                                                          transforms::random_affine(10.f)})
-                                   : transforms::simclr_augment(d.train.height, c.color_strength);
-        return transforms::two_views(transforms::compose({aug, norm}));
-    }
     if (!c.augment) return {norm};
-    const Transform aug = gray ? transforms::mnist_augment()
-                               : transforms::compose({transforms::random_resized_crop(d.train.height, {0.6f, 1.f}),
-                                                      transforms::random_horizontal_flip()});
+    const Transform aug = d.train.channels == 1
+                              ? transforms::mnist_augment()
+                              : transforms::compose({transforms::random_resized_crop(d.train.height, {0.6f, 1.f}),
+                                                     transforms::random_horizontal_flip()});
     return {transforms::compose({aug, norm})};
 }
 
-namespace {
+std::vector<Transform> two_strong_views(const RunConfig& c, const RunData& d) {
+    const Transform norm = transforms::normalize(d.mean, d.std);
+    const Transform aug = d.train.channels == 1
+                              ? transforms::compose({transforms::random_resized_crop(d.train.height, {0.3f, 1.f}),
+                                                     transforms::random_affine(10.f)})
+                              : transforms::simclr_augment(d.train.height, c.color_strength);
+    return transforms::two_views(transforms::compose({aug, norm}));
+}
 
 nn::ModulePtr make_encoder(const RunConfig& c, const Dataset& train, int64_t out_dim, int64_t& features,
                            Generator& gen) {
@@ -76,27 +78,48 @@ nn::ModulePtr make_encoder(const RunConfig& c, const Dataset& train, int64_t out
     return resnet;
 }
 
-}  // namespace
-
-Model build_model(const RunConfig& c, const Dataset& train, Generator& gen) {
-    Model m;
+nn::ModulePtr make_embedding_net(const RunConfig& c, const Dataset& train, Generator& gen) {
     int64_t features = 0;
-    if (c.method == "siamese" || c.method == "triplet") {
-        nn::ModulePtr encoder = make_encoder(c, train, c.embedding_dim, features, gen);
-        if (c.model != "e1")   // E2 and the ResNet end in features: add the embedding layer
-            encoder = std::make_shared<nn::Sequential>(std::vector<nn::ModulePtr>{
-                encoder, std::make_shared<nn::Linear>(features, c.embedding_dim, gen)});
-        m.net = c.method == "siamese" ? std::make_shared<nn::SiameseNet>(encoder) : encoder;
-        m.normalize_output = c.method == "triplet";
-        return m;
-    }
     nn::ModulePtr encoder = make_encoder(c, train, c.embedding_dim, features, gen);
-    nn::ModulePtr head = c.method == "classifier"
-                             ? nn::ModulePtr(std::make_shared<nn::Linear>(features, train.num_classes(), gen))
-                             : nn::ModulePtr(nn::make_projection_head(features, features, c.embedding_dim, gen));
-    m.with_head = std::make_shared<nn::EncoderProjector>(encoder, head);
+    if (c.model == "e1") return encoder;
+    // E2 and the ResNet end in features: add the embedding layer
+    return std::make_shared<nn::Sequential>(
+        std::vector<nn::ModulePtr>{encoder, std::make_shared<nn::Linear>(features, c.embedding_dim, gen)});
+}
+
+Model make_encoder_with_head(const RunConfig& c, const Dataset& train, Generator& gen,
+                             const std::function<nn::ModulePtr(int64_t features)>& make_head) {
+    int64_t features = 0;
+    nn::ModulePtr encoder = make_encoder(c, train, c.embedding_dim, features, gen);
+    Model m;
+    m.with_head = std::make_shared<nn::EncoderProjector>(encoder, make_head(features));
     m.net = m.with_head;
     return m;
+}
+
+namespace {
+
+// The network's own tensors and children under their own names (so the file reads like the
+// network's state_dict), and the method's extras as the child "method".
+class Checkpointed : public nn::Module {
+public:
+    Checkpointed(const nn::ModulePtr& net, const nn::ModulePtr& extras) {
+        for (const auto& [name, t] : net->named_parameters())
+            if (name.find('.') == std::string::npos) register_parameter(name, t);
+        for (const auto& [name, t] : net->named_buffers())
+            if (name.find('.') == std::string::npos) register_buffer(name, t);
+        for (const auto& [name, child] : net->named_children()) register_module(name, child);
+        register_module("method", extras);
+    }
+    Tensor forward(const Tensor&) override { CT_THROW(ValueError, "checkpointed: a checkpoint view has no forward"); }
+    std::string type_name() const override { return "Checkpointed"; }
+};
+
+}  // namespace
+
+nn::ModulePtr checkpointed(const nn::ModulePtr& net, const nn::ModulePtr& extras) {
+    if (!extras) return net;
+    return std::make_shared<Checkpointed>(net, extras);
 }
 
 Tensor Model::embed(const Tensor& x) const {
@@ -110,8 +133,19 @@ Tensor Model::train_output(const Tensor& x) const {
     return normalize_output ? normalize(e, 1) : e;
 }
 
-std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, const nn::Module& net) {
-    const nn::NamedTensors params = net.named_parameters();
+void check_finite_weights(const nn::Module& saved, const std::string& path) {
+    for (const auto& [name, t] : saved.state_dict()) {
+        const Tensor& c = t;
+        const float* p = c.data();
+        int64_t bad = 0;
+        for (int64_t i = 0; i < c.numel(); ++i) bad += !std::isfinite(p[i]);
+        CT_CHECK_AS(IoError, bad == 0,
+                    path << ": tensor '" << name << "' holds " << bad << " NaN or infinite values of " << c.numel()
+                         << ": the weights are unusable (did the run diverge? try an earlier checkpoint or a lower --lr)");
+    }
+}
+
+std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, const nn::NamedTensors& params) {
     if (c.optimizer == "sgd") {
         nn::SGDOptions o;
         o.lr = c.lr;
