@@ -130,7 +130,7 @@ debug:
 # Seeds come from the project's writers (fuzz/make_seeds.cpp, built with g++ in build/).
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := idx idx_gz cifar image safetensors npy config checkpoint_meta
+FUZZ_TARGETS := idx idx_gz cifar image safetensors npy config checkpoint_meta metrics_csv
 FUZZ_BUILD   := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CXXFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -std=c++17 -Wall -Wextra \

@@ -120,6 +120,13 @@ void config_seeds() {
         write_bytes(seed_path("config", method + ".json"), app::to_json(app::defaults_for(method, "mnist")).dump(2) + "\n");
 }
 
+// As `contrast train` writes it (apps/contrast/train.cpp's header and one row per epoch).
+void metrics_seeds() {
+    write_bytes(seed_path("metrics_csv", "metrics.csv"),
+                "epoch,loss,online_p_at_1,lr,seconds,data_wait_share,images_per_second\n"
+                "1,0.2481,0.815,0.001,12.5,0.01,640.2\n2,0.1984,0.845,0.0005,11.9,0,672.0\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +142,7 @@ int main(int argc, char** argv) {
         checkpoint_seeds();
         npy_seeds();
         config_seeds();
+        metrics_seeds();
         for (const fuzz::Target& t : fuzz::targets())
             CT_CHECK_AS(IoError, fs::exists(g_out + "/" + t.name), "make_seeds: no seeds for target " << t.name);
     } catch (const std::exception& e) {

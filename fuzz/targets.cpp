@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/contrast/config.h"
+#include "apps/contrast/pictures.h"
+#include "apps/contrast/train.h"
 #include "apps/lib/npy.h"
 #include "core/check.h"
 #include "core/random.h"
@@ -94,10 +96,13 @@ void run_image(const uint8_t* data, size_t size) {
     tolerate_ct_error([&] { decode_image("fuzz-input", bytes, 1, 8192); });
 }
 
+// What `contrast train --resume` reads of a checkpoint: the tensors and the metadata, then the
+// progress kept in 'contrast.config' (an epoch of 40 steps).
 void load_into_tiny_model(const std::string& path) {
     const auto model = tiny_model();
     nn::TrainingState state;
     nn::load_checkpoint(path, *model, &state);
+    app::progress_from_metadata(state.config_json, path, 40);
 }
 
 void run_safetensors(const uint8_t* data, size_t size) {
@@ -113,6 +118,10 @@ void run_npy(const uint8_t* data, size_t size) {
 
 void run_config(const uint8_t* data, size_t size) {
     tolerate_ct_error([&] { app::config_from_json(as_string(data, size), "config.json"); });
+}
+
+void run_metrics_csv(const uint8_t* data, size_t size) {
+    tolerate_ct_error([&] { app::metrics_from_csv(as_string(data, size), "metrics.csv"); });
 }
 
 // A valid checkpoint of tiny_model() whose __metadata__ is the input's "key<TAB>value" lines, so
@@ -168,7 +177,9 @@ const std::vector<Target>& targets() {
         {"safetensors", "read_safetensors + load_checkpoint (nn/safetensors.cpp, nn/checkpoint.cpp)", run_safetensors},
         {"npy", "load_npy (apps/lib/npy.cpp)", run_npy},
         {"config", "config_from_json (apps/contrast/config.cpp): config.json", run_config},
-        {"checkpoint_meta", "load_checkpoint's __metadata__ (epoch, step, generators, contrast.config)", run_checkpoint_meta},
+        {"checkpoint_meta", "load_checkpoint's __metadata__ (epoch, step, generators), then progress_from_metadata "
+                            "(apps/contrast/train.cpp) on contrast.config", run_checkpoint_meta},
+        {"metrics_csv", "metrics_from_csv (apps/contrast/pictures.cpp): a run's metrics.csv", run_metrics_csv},
     };
     return t;
 }

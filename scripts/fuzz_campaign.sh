@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:?usage: scripts/fuzz_campaign.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx idx_gz cifar image safetensors npy config checkpoint_meta)
+[ ${#targets[@]} -gt 0 ] || targets=(idx idx_gz cifar image safetensors npy config checkpoint_meta metrics_csv)
 out=build-fuzz/campaign
 mkdir -p "$out" build-fuzz/tmp
 for t in "${targets[@]}"; do

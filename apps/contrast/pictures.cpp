@@ -2,6 +2,7 @@
 #include "apps/contrast/pictures.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -14,31 +15,46 @@
 
 namespace ct::app {
 
-namespace {
-
-// metrics.csv as columns by header name.
-std::map<std::string, std::vector<double>> read_metrics(const std::string& path) {
-    std::ifstream in(path);
-    CT_CHECK_AS(IoError, in.good(), path << ": cannot open (has the run finished an epoch?)");
+MetricsColumns metrics_from_csv(const std::string& text, const std::string& path) {
+    std::istringstream in(text);
     std::string line;
     std::getline(in, line);
     std::vector<std::string> names;
     std::stringstream header(line);
     for (std::string name; std::getline(header, name, ',');) names.push_back(name);
-    std::map<std::string, std::vector<double>> columns;
-    while (std::getline(in, line)) {
-        std::stringstream row(line);
+    CT_CHECK_AS(IoError, !names.empty() && names[0] == "epoch",
+                path << ": not a metrics.csv of `contrast train`: its header starts '" << line.substr(0, 40) << "'");
+    MetricsColumns columns;
+    for (const std::string& name : names) columns[name];   // every column, possibly empty
+    for (int64_t row = 2; std::getline(in, line); ++row) {
+        std::stringstream cells(line);
         std::string cell;
-        for (size_t i = 0; i < names.size() && std::getline(row, cell, ','); ++i)
-            columns[names[i]].push_back(std::stod(cell));
+        size_t i = 0;
+        for (; std::getline(cells, cell, ','); ++i) {
+            CT_CHECK_AS(IoError, i < names.size(), path << ": line " << row << " has more than the header's "
+                                                        << names.size() << " columns");
+            char* end = nullptr;
+            const double v = std::strtod(cell.c_str(), &end);
+            CT_CHECK_AS(IoError, !cell.empty() && end == cell.c_str() + cell.size(),
+                        path << ": line " << row << ", column '" << names[i] << "': '" << cell.substr(0, 40)
+                             << "' is not a number");
+            columns[names[i]].push_back(v);
+        }
+        CT_CHECK_AS(IoError, i == names.size(), path << ": line " << row << " has " << i << " of the header's "
+                                                     << names.size() << " columns");
     }
     return columns;
 }
 
-}  // namespace
-
 void write_curves(const std::string& run_dir) {
-    auto cols = read_metrics(run_dir + "/metrics.csv");
+    const std::string path = run_dir + "/metrics.csv";
+    std::ifstream in(path);
+    CT_CHECK_AS(IoError, in.good(), path << ": cannot open (has the run finished an epoch?)");
+    std::ostringstream text;
+    text << in.rdbuf();
+    MetricsColumns cols = metrics_from_csv(text.str(), path);
+    for (const char* name : {"loss", "online_p_at_1"})
+        CT_CHECK_AS(IoError, cols.count(name) == 1, path << ": has no '" << name << "' column");
     if (cols["epoch"].empty()) return;
     const RunConfig c = load_config(run_dir);
     const std::string title = c.method + " on " + c.data + " (" + c.model + ")";
@@ -79,7 +95,9 @@ int plot(const std::string& run_dir, const std::string& checkpoint) {
     std::ifstream eval_file(run_dir + "/eval.json");   // written by `contrast eval`, if it ran
     if (eval_file.good()) {
         const nlohmann::json j = nlohmann::json::parse(eval_file, nullptr, false);
-        if (!j.is_discarded() && j.contains("precision_at_1") && j.contains("map_at_r")) {
+        // a decoration of the title: an eval.json without these numbers (edited, older) is skipped
+        if (j.is_object() && j.contains("precision_at_1") && j["precision_at_1"].is_number() &&
+            j.contains("map_at_r") && j["map_at_r"].is_number()) {
             char line[96];
             std::snprintf(line, sizeof line, ", P@1 %.4f, MAP@R %.4f", j["precision_at_1"].get<double>(),
                           j["map_at_r"].get<double>());

@@ -39,13 +39,6 @@ void write_text_atomic(const std::string& path, const std::string& text) {
     fs::rename(tmp, path);
 }
 
-// Progress beyond the config that resume needs, kept in the checkpoint's metadata.
-struct Progress {
-    double best = -1;
-    double epoch_loss_sum = 0;
-    int64_t epoch_batches = 0;
-};
-
 // Everything one run holds, built from its config.
 struct Run {
     RunConfig c;
@@ -131,17 +124,6 @@ void build(Run& r) {
     r.schedule = build_schedule(c, r.steps_per_epoch);
 }
 
-// A metadata value of the checkpoint: present, of the right type, within bounds; else the file and
-// the key are named.
-double meta_number(const nlohmann::json& meta, const std::string& key, const std::string& path, double lo, double hi) {
-    CT_CHECK_AS(IoError, meta.contains(key) && meta.at(key).is_number(),
-                path << ": checkpoint metadata 'contrast.config' has no number \"" << key << "\"");
-    const double v = meta.at(key).get<double>();
-    CT_CHECK_AS(IoError, std::isfinite(v) && v >= lo && v <= hi,
-                path << ": checkpoint metadata \"" << key << "\" = " << v << " is out of range [" << lo << ", " << hi << "]");
-    return v;
-}
-
 // Drops the rows of metrics.csv after the checkpoint's last finished epoch: a run stopped between
 // an epoch's row and its checkpoint (kill -9, a full disk) would otherwise list that epoch twice.
 void trim_metrics(const std::string& path, int64_t finished_epochs) {
@@ -167,19 +149,7 @@ void resume(Run& r) {
     CT_CHECK_AS(IoError, st.step >= st.epoch * r.steps_per_epoch && st.step <= (st.epoch + 1) * r.steps_per_epoch,
                 path << ": checkpoint metadata 'contrast.step' = " << st.step << " does not fit epoch " << st.epoch
                      << " of " << r.steps_per_epoch << " steps; start afresh with --overwrite");
-    CT_CHECK_AS(IoError, !st.config_json.empty(),
-                path << ": checkpoint metadata has no 'contrast.config' (not written by `contrast train`?); "
-                        "start afresh with --overwrite");
-    nlohmann::json meta;
-    try {
-        meta = nlohmann::json::parse(st.config_json);
-    } catch (const nlohmann::json::exception& e) {
-        CT_THROW(IoError, path << ": checkpoint metadata 'contrast.config' is not JSON: " << e.what());
-    }
-    CT_CHECK_AS(IoError, meta.is_object(), path << ": checkpoint metadata 'contrast.config' is not a JSON object");
-    r.progress.best = meta_number(meta, "best", path, -1, 1);
-    r.progress.epoch_loss_sum = meta_number(meta, "epoch_loss_sum", path, -1e300, 1e300);
-    r.progress.epoch_batches = int64_t(meta_number(meta, "epoch_batches", path, 0, double(r.steps_per_epoch)));
+    r.progress = progress_from_metadata(st.config_json, path, r.steps_per_epoch);
     r.epoch = st.epoch;
     r.step = st.step;
     trim_metrics(r.dir + "/metrics.csv", r.epoch);
@@ -315,6 +285,38 @@ int train(RunConfig config, const TrainOptions& options) {
     std::printf("next: contrast eval %s   |   contrast plot %s   |   contrast retrieve %s\n", r.dir.c_str(),
                 r.dir.c_str(), r.dir.c_str());
     return 0;
+}
+
+namespace {
+// A metadata value of the checkpoint: present, of the right type, within bounds; else the file and
+// the key are named.
+double meta_number(const nlohmann::json& meta, const std::string& key, const std::string& path, double lo, double hi) {
+    CT_CHECK_AS(IoError, meta.contains(key) && meta.at(key).is_number(),
+                path << ": checkpoint metadata 'contrast.config' has no number \"" << key << "\"");
+    const double v = meta.at(key).get<double>();
+    CT_CHECK_AS(IoError, std::isfinite(v) && v >= lo && v <= hi,
+                path << ": checkpoint metadata \"" << key << "\" = " << v << " is out of range [" << lo << ", " << hi << "]");
+    return v;
+}
+
+}  // namespace
+
+Progress progress_from_metadata(const std::string& config_json, const std::string& path, int64_t steps_per_epoch) {
+    CT_CHECK_AS(IoError, !config_json.empty(),
+                path << ": checkpoint metadata has no 'contrast.config' (not written by `contrast train`?); "
+                        "start afresh with --overwrite");
+    nlohmann::json meta;
+    try {
+        meta = nlohmann::json::parse(config_json);
+    } catch (const nlohmann::json::exception& e) {
+        CT_THROW(IoError, path << ": checkpoint metadata 'contrast.config' is not JSON: " << e.what());
+    }
+    CT_CHECK_AS(IoError, meta.is_object(), path << ": checkpoint metadata 'contrast.config' is not a JSON object");
+    Progress p;
+    p.best = meta_number(meta, "best", path, -1, 1);
+    p.epoch_loss_sum = meta_number(meta, "epoch_loss_sum", path, -1e300, 1e300);
+    p.epoch_batches = int64_t(meta_number(meta, "epoch_batches", path, 0, double(steps_per_epoch)));
+    return p;
 }
 
 }  // namespace ct::app
