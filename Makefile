@@ -159,7 +159,7 @@ $(FUZZ_LIB): $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/harness.cpp $(FUZZ_LIB) fuzz/targets.h
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer -DCT_FUZZ_TARGET=$* $(filter-out %.h,$^) -o $@ \
-	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -ljpeg -lz -lpthread
+	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread
 
 $(SEEDER): $(call obj,fuzz/make_seeds.cpp fuzz/targets.cpp) $(CLI_PARTS) $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/contrast/config.h"
+#include "apps/contrast/method.h"
 #include "apps/lib/image.h"
 #include "apps/lib/npy.h"
 #include "core/check.h"

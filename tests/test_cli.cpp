@@ -233,6 +233,33 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     CHECK(r.output.find("no-such-dataset") != std::string::npos);
 }
 
+TEST_CASE("cli: hostile command lines get one clear error each, never a crash or a bare exception") {
+    // Each must exit non-zero at once with a message naming the flag or the file; none may leak a
+    // C++ exception's type (std::bad_alloc, nlohmann's parse errors) or abort.
+    const char* lines[] = {
+        "train --batch-size 1000000000000", "train --embedding-dim 100000000000", "train --epochs 99999999999999999999",
+        "train --epochs -1", "train --epochs 1.5", "train --batch-size 0", "train --batch-size abc", "train --lr nan",
+        "train --lr inf", "train --lr -0.1", "train --lr 1e400", "train --momentum 2", "train --temperature 0",
+        "train --margin -1", "train --threads 0", "train --threads 100000", "train --workers -1", "train --width -1",
+        "train --pk 0,0", "train --pk 8", "train --pk 8,x", "train --pk 100000,100000", "train --seed -1",
+        "train --seed 99999999999999999999999", "train --train-limit -5", "train --color-strength -1",
+        "train --model vgg", "train --schedule wavy", "train --data", "train --method",
+        "train --method triplet --miner nope", "train --resume --out /nonexistent/dir", "eval", "eval /",
+        "embed /nonexistent", "plot /dev/null", "retrieve / --query -3", "augment --data cifar10 --views 0",
+        "train --out /proc/contrast-run --data mnist-sample --epochs 1",
+        "train --data-dir /nonexistent --data mnist --out /nonexistent/run"};
+    for (const char* line : lines) {
+        const Result r = run(line);
+        INFO("contrast " << line << "\n" << r.output);
+        CHECK(r.exit_code > 0);
+        CHECK(r.output.size() < 2000);
+        for (const char* leak : {"std::", "bad_alloc", "terminate called", "what()", "parse_error", "Aborted"})
+            CHECK(r.output.find(leak) == std::string::npos);
+    }
+    CHECK(run("train --out /proc/contrast-run --data mnist-sample --epochs 1").output.find(
+              "--out /proc/contrast-run: cannot create the run directory") != std::string::npos);
+}
+
 TEST_CASE("cli: a loss that becomes NaN or infinite stops the run with the step named") {
     TempDir tmp("nan");
     // Adam with lr 1e6 throws the weights to ~1e6 after one step: the squared distances overflow.
@@ -304,7 +331,7 @@ TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file 
     for (const Case& c : cases) {
         CAPTURE(c.field);
         write_config(dir, c.field, c.value);
-        for (const std::string cmd : {"eval " + dir, "train --resume --out " + dir, "embed " + dir}) {
+        for (const std::string& cmd : {"eval " + dir, "train --resume --out " + dir, "embed " + dir}) {
             CAPTURE(cmd);
             const Result r = run(cmd);
             INFO(r.output);

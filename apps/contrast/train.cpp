@@ -82,7 +82,9 @@ RunConfig open_run(RunConfig c, const TrainOptions& options) {
         CT_THROW(ValueError, run << " already holds a run: pass --resume to continue it, --overwrite to start "
                                     "afresh (its checkpoints are replaced), or another --out");
     }
-    fs::create_directories(run);
+    std::error_code error;
+    fs::create_directories(run, error);
+    CT_CHECK_AS(IoError, !error, "--out " << run << ": cannot create the run directory (" << error.message() << ")");
     return c;
 }
 
