@@ -17,7 +17,7 @@ using ct::bench::median_seconds;
 
 namespace {
 
-// E2 (WORKLOADS.md) written with raw ops: three stages of conv-BN-ReLU x2 + max-pool, then GAP.
+// E2 (docs/REFERENCE.md) written with raw ops: three stages of conv-BN-ReLU x2 + max-pool, then GAP.
 struct E2Raw {
     std::vector<Tensor> conv_w, bn_w, bn_b, rm, rv;
     E2Raw(int64_t w, Generator& gen) {

@@ -51,7 +51,7 @@ struct Workload {
     nn::ModulePtr model;
     Shape image;               // one input image (C,H,W)
     int64_t images = 0;        // per step
-    double spec_mflops = 0;    // forward MFLOP per image as WORKLOADS.md states it
+    double spec_mflops = 0;    // forward MFLOP per image as docs/REFERENCE.md states it
     std::function<Batch(Generator&)> make_batch;
     std::function<Tensor(const Tensor& embeddings, const Batch&)> loss;
 };
@@ -391,7 +391,7 @@ int run(const Options& opt) {
         for (double f : flops) fwd_flops += f;
         // The zoo must build the spec's networks: the FLOP count is the check (spec rounds to 0.01 MFLOP).
         CT_CHECK_AS(ValueError, std::fabs(fwd_flops * 1e-6 - w.spec_mflops) < 0.01 * w.spec_mflops,
-                    "bench_workloads: " << name << " counts " << fwd_flops * 1e-6 << " MFLOP per image, WORKLOADS.md says "
+                    "bench_workloads: " << name << " counts " << fwd_flops * 1e-6 << " MFLOP per image, docs/REFERENCE.md says "
                                         << w.spec_mflops);
         if (opt.profile) {
             out["profiles"].push_back(profile_workload(w, opt, layers, flops));

@@ -21,7 +21,7 @@ std::vector<std::string> keys(const Module& m) {
 TEST_CASE("nn models: E1 (MNIST ConvNet)") {
     Generator gen(0);
     auto e1 = make_e1(64, gen);
-    CHECK(e1->num_parameters() == 871616);   // WORKLOADS.md
+    CHECK(e1->num_parameters() == 871616);   // docs/REFERENCE.md
     // D=2 (DrLIM plot): 871,616 - 256*62 - 62 = 855,682 (PyTorch: sum(p.numel()) of make_e1(2) gives 855682)
     Generator g2(0);
     CHECK(make_e1(2, g2)->num_parameters() == 855682);

@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
                     "   small budget, where the ranking says more about how fast each loss starts than where it\n"
                     "   ends. Cross-entropy has the most direct signal (the class of every image) and moves\n"
                     "   first. SimCLR must discover the classes from augmentation invariance alone and needs far\n"
-                    "   more steps (RESULTS.md: 19 epochs on all of CIFAR-10 for 0.575 kNN). SupCon (temperature\n"
+                    "   more steps (docs/REFERENCE.md: 19 epochs on all of CIFAR-10 for 0.575 kNN). SupCon (temperature\n"
                     "   0.1) starts slowest: its loss begins near ln(2B - 1) = %.2f, the value of an embedding\n"
                     "   where all views look alike, and leaves it slowly; Khosla et al.'s gains over\n"
                     "   cross-entropy come from hundreds of epochs with large batches. Compare the columns with\n"
