@@ -118,3 +118,34 @@ TEST_CASE("adaptive_avg_pool2d and global_avg_pool2d") {
                              doctest::Contains("global_avg_pool2d: x must be (N,C,H,W), got [2, 3]"), ShapeError);
     }
 }
+
+TEST_CASE("max_pool2d: the 2x2 stride-2 fast path matches a plain loop, ties and odd sizes included") {
+    // Values from {0, 1, 2}: most windows hold ties, and the first maximum in row-major window
+    // order must win (the routing of the gradient shows which one did). 7x9 planes drop a row and
+    // a column, as floor division says.
+    Generator g(11);
+    const int64_t N = 2, C = 3, H = 7, W = 9, HO = 3, WO = 4;
+    std::vector<float> v(size_t(N * C * H * W));
+    for (float& e : v) e = float(g.randint(3));
+    Tensor x = Tensor::from_vector(v, {N, C, H, W}).requires_grad_();
+    Tensor y = max_pool2d(x, 2);
+    REQUIRE(y.shape() == Shape{N, C, HO, WO});
+    std::vector<float> dy(size_t(N * C * HO * WO));
+    for (size_t i = 0; i < dy.size(); ++i) dy[i] = float(i + 1);
+    sum(y * Tensor::from_vector(dy, y.shape())).backward();
+    std::vector<double> want_dx(v.size(), 0.0);
+    for (int64_t p = 0; p < N * C; ++p)
+        for (int64_t oh = 0; oh < HO; ++oh)
+            for (int64_t ow = 0; ow < WO; ++ow) {
+                int64_t at = -1;
+                for (int64_t i = 0; i < 2; ++i)
+                    for (int64_t j = 0; j < 2; ++j) {
+                        const int64_t k = p * H * W + (2 * oh + i) * W + 2 * ow + j;
+                        if (at < 0 || v[size_t(k)] > v[size_t(at)]) at = k;
+                    }
+                const int64_t o = (p * HO + oh) * WO + ow;
+                CHECK(y.data()[o] == v[size_t(at)]);
+                want_dx[size_t(at)] += dy[size_t(o)];
+            }
+    for (size_t i = 0; i < v.size(); ++i) CHECK(x.grad().data()[i] == want_dx[i]);
+}
