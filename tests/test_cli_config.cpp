@@ -163,3 +163,33 @@ TEST_CASE("cli config: a method's extras are saved in checkpoints under method. 
                          IoError);
     std::remove(path.c_str());
 }
+
+TEST_CASE("cli config: the start-of-run summary lists the table's fields that apply, by line") {
+    RunConfig c = defaults_for("siamese", "mnist");
+    c.optimizer = "adam";
+    c.model = "e1";
+    c.train_limit = 0;
+    std::string s = describe(c);
+    CHECK(s.find("  model      model e1, embedding dim " + std::to_string(c.embedding_dim) + "\n") != std::string::npos);
+    CHECK(s.find("batch size " + std::to_string(c.batch_size) + " pairs") != std::string::npos);   // the method's unit
+    CHECK(s.find("  loss       " + find_method("siamese").describe_loss(c) + "\n") != std::string::npos);
+    CHECK(s.find("momentum") == std::string::npos);      // adam has none
+    CHECK(s.find("width") == std::string::npos);         // e1 has no width
+    CHECK(s.find("train limit") == std::string::npos);   // 0: the whole set
+    c.optimizer = "sgd";
+    c.momentum = 0.9f;
+    c.model = "e2";
+    c.width = 16;
+    c.lr = 0.12f;
+    s = describe(c);
+    CHECK(s.find("model e2, width 16,") != std::string::npos);
+    CHECK(s.find("lr 0.12,") != std::string::npos);   // the float as written, not 0.11999999731779099
+    CHECK(s.find("momentum 0.9,") != std::string::npos);
+    // every field given a summary line shows up when it applies
+    for (const Field& f : config_fields()) {
+        if (f.summary.empty() || (f.applies && !f.applies(c))) continue;
+        std::string label = f.name;
+        for (char& ch : label) ch = ch == '_' ? ' ' : ch;
+        CHECK_MESSAGE(s.find(label + " ") != std::string::npos, f.name);
+    }
+}

@@ -3,6 +3,7 @@
 // field checked, and the start-of-run summary.
 #include "apps/contrast/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -90,6 +91,11 @@ Field optional_in_json(Field f) {
     f.optional_in_json = true;
     return f;
 }
+Field shown(Field f, const char* summary_line, std::function<bool(const RunConfig&)> applies = {}) {
+    f.summary = summary_line;
+    f.applies = std::move(applies);
+    return f;
+}
 
 }  // namespace
 
@@ -102,20 +108,23 @@ const std::vector<Field>& config_fields() {
                      &RunConfig::data)),
         optional_in_json(row("data_dir", "--data-dir", "folder searched first for the data (then $CONTRAST_DATA, ./data)",
                              &RunConfig::data_dir)),
-        one_of(row("model", "--model", "encoder", &RunConfig::model), models),
-        positive(row("width", "--width", "channel width of e2 / resnet18", &RunConfig::width), 1024),
-        positive(row("embedding_dim", "--embedding-dim", "embedding (or projection) dimension", &RunConfig::embedding_dim),
-                 16384),
-        positive(row("epochs", "--epochs", "training epochs", &RunConfig::epochs), 100000),
-        positive(row("batch_size", "--batch-size", "images per step (siamese: pairs per step)", &RunConfig::batch_size),
-                 65536),
-        one_of(row("optimizer", "--optimizer", "optimizer", &RunConfig::optimizer), optimizers),
-        positive(row("lr", "--lr", "learning rate", &RunConfig::lr), 1e6),
-        in(row("weight_decay", "--weight-decay", "weight decay", &RunConfig::weight_decay), 0, 10),
-        in(row("momentum", "--momentum", "momentum of sgd / lars", &RunConfig::momentum), 0, 1),
-        one_of(row("schedule", "--schedule", "learning-rate schedule", &RunConfig::schedule), schedules),
-        in(row("warmup_epochs", "--warmup-epochs", "epochs of linear warm-up (warmup-cosine)", &RunConfig::warmup_epochs),
-           0, 100000),
+        shown(one_of(row("model", "--model", "encoder", &RunConfig::model), models), "model"),
+        shown(positive(row("width", "--width", "channel width of e2 / resnet18", &RunConfig::width), 1024), "model",
+              [](const RunConfig& c) { return c.model != "e1"; }),
+        shown(positive(row("embedding_dim", "--embedding-dim", "embedding (or projection) dimension",
+                           &RunConfig::embedding_dim), 16384), "model"),
+        shown(positive(row("epochs", "--epochs", "training epochs", &RunConfig::epochs), 100000), "training"),
+        shown(positive(row("batch_size", "--batch-size", "images per step (siamese: pairs per step)",
+                           &RunConfig::batch_size), 65536), "training"),
+        shown(one_of(row("optimizer", "--optimizer", "optimizer", &RunConfig::optimizer), optimizers), "training"),
+        shown(positive(row("lr", "--lr", "learning rate", &RunConfig::lr), 1e6), "training"),
+        shown(in(row("weight_decay", "--weight-decay", "weight decay", &RunConfig::weight_decay), 0, 10), "training"),
+        shown(in(row("momentum", "--momentum", "momentum of sgd / lars", &RunConfig::momentum), 0, 1), "training",
+              [](const RunConfig& c) { return c.optimizer == "sgd" || c.optimizer == "lars"; }),
+        shown(one_of(row("schedule", "--schedule", "learning-rate schedule", &RunConfig::schedule), schedules), "training"),
+        shown(in(row("warmup_epochs", "--warmup-epochs", "epochs of linear warm-up (warmup-cosine)",
+                 &RunConfig::warmup_epochs), 0, 100000), "training",
+              [](const RunConfig& c) { return c.schedule == "warmup-cosine"; }),
         positive(row("temperature", "--temperature", "temperature of NT-Xent / SupCon", &RunConfig::temperature), 100),
         positive(row("margin", "--margin", "margin of the contrastive / triplet loss", &RunConfig::margin), 100),
         one_of(row("miner", "--miner", "triplet mining", &RunConfig::miner), miners),
@@ -123,14 +132,17 @@ const std::vector<Field>& config_fields() {
         in(row("pk_samples", "", "K of --pk P,K: samples per class", &RunConfig::pk_samples), 2, 4096),
         in(row("color_strength", "--color-strength", "SimCLR colour-jitter strength", &RunConfig::color_strength), 0, 1),
         row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier", &RunConfig::augment),
-        optional_in_json(in(row("train_limit", "--train-limit", "use only N training images, evenly spaced",
-                                &RunConfig::train_limit), 0, 1e9)),
-        optional_in_json(in(row("test_limit", "--test-limit", "evaluate on N test images, evenly spaced",
-                                &RunConfig::test_limit), 0, 1e9)),
-        in(row("threads", "--threads", "compute threads (OpenMP + OpenBLAS)", &RunConfig::threads), 1, 256),
-        in(row("workers", "--workers", "data loader threads (0: load on the training thread)", &RunConfig::workers), 0, 64),
-        row("seed", "--seed", "seed of every random choice", &RunConfig::seed),
-        nonempty(row("out", "--out", "run directory (config, metrics, checkpoints, pictures)", &RunConfig::out)),
+        shown(optional_in_json(in(row("train_limit", "--train-limit", "use only N training images, evenly spaced",
+                                      &RunConfig::train_limit), 0, 1e9)), "run",
+              [](const RunConfig& c) { return c.train_limit > 0; }),
+        shown(optional_in_json(in(row("test_limit", "--test-limit", "evaluate on N test images, evenly spaced",
+                                      &RunConfig::test_limit), 0, 1e9)), "run",
+              [](const RunConfig& c) { return c.test_limit > 0; }),
+        shown(in(row("threads", "--threads", "compute threads (OpenMP + OpenBLAS)", &RunConfig::threads), 1, 256), "run"),
+        shown(in(row("workers", "--workers", "data loader threads (0: load on the training thread)",
+                     &RunConfig::workers), 0, 64), "run"),
+        shown(row("seed", "--seed", "seed of every random choice", &RunConfig::seed), "run"),
+        shown(nonempty(row("out", "--out", "run directory (config, metrics, checkpoints, pictures)", &RunConfig::out)), "run"),
         optional_in_json(row("version", "", "the contrast version that wrote the run", &RunConfig::version)),
     };
     return table;
@@ -310,19 +322,31 @@ RunConfig load_config(const std::string& run_dir) {
     return config_from_json(text.str(), path);
 }
 
+// The summary printed at the start of a run: the fields of each summary line, from the table, as
+// "name value" (batch_size with the method's unit), and the method's own line for its loss.
 std::string describe(const RunConfig& c) {
     const Method& method = find_method(c.method);
     std::ostringstream os;
-    os << "contrast " << c.version << ": train --method " << c.method << " on " << c.data << "\n"
-       << "  model      " << c.model;
-    if (c.model != "e1") os << " (width " << c.width << ")";
-    os << ", embedding dim " << c.embedding_dim << "\n"
-       << "  training   " << c.epochs << " epochs, batch " << c.batch_size << " " << method.batch_unit() << ", "
-       << c.optimizer << " lr " << c.lr << " weight decay " << c.weight_decay;
-    if (c.optimizer == "sgd" || c.optimizer == "lars") os << " momentum " << c.momentum;
-    os << ", schedule " << c.schedule << "\n  loss       " << method.describe_loss(c);
-    os << "\n  run        seed " << c.seed << ", " << c.threads << " threads, " << c.workers
-       << " loader workers, output " << c.out << "\n";
+    os << "contrast " << c.version << ": train --method " << c.method << " on " << c.data << "\n";
+    for (const char* line : {"model", "training", "loss", "run"}) {
+        os << "  " << line << std::string(11 - std::string(line).size(), ' ');
+        if (std::string(line) == "loss") {
+            os << method.describe_loss(c) << "\n";
+            continue;
+        }
+        std::string sep;
+        for (const Field& f : config_fields()) {
+            if (f.summary != line || (f.applies && !f.applies(c))) continue;
+            std::string label = f.name;
+            std::replace(label.begin(), label.end(), '_', ' ');
+            const json v = f.get(c);
+            os << sep << label << " "
+               << (v.is_string() ? v.get<std::string>() : v.is_number_float() ? number_text(v.get<double>()) : v.dump());
+            if (f.name == "batch_size") os << " " << method.batch_unit();
+            sep = ", ";
+        }
+        os << "\n";
+    }
     return os.str();
 }
 

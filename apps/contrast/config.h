@@ -58,6 +58,10 @@ struct Field {
     std::function<std::vector<std::string>()> choices;   // Text: the allowed values (empty: any)
     bool nonempty = false;                               // Text: "" is refused
     bool optional_in_json = false;   // absent from config.json of older runs: the default is kept
+    // The line of the start-of-run summary that shows it ("model", "training", "run"; "" for none;
+    // the loss line is the method's own), and when it applies (empty: always).
+    std::string summary;
+    std::function<bool(const RunConfig&)> applies;
     std::function<nlohmann::json(const RunConfig&)> get;
     std::function<void(RunConfig&, const nlohmann::json&)> put;   // called with a checked value
 
