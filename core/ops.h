@@ -36,6 +36,7 @@ Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
 Tensor sigmoid(const Tensor& x);
 Tensor log_sigmoid(const Tensor& x);                // stable: -softplus(-x)
 Tensor tanh(const Tensor& x);
+Tensor gelu(const Tensor& x);                       // x Phi(x), the exact (erf) form, as PyTorch's default
 Tensor softplus(const Tensor& x);                   // log(1 + e^x), stable for large |x|
 Tensor clamp(const Tensor& x, float min, float max);
 Tensor clamp_min(const Tensor& x, float min);
@@ -144,6 +145,12 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
                      Reduction reduction = Reduction::Mean);
 Tensor normalize(const Tensor& x, int64_t dim = 1, float eps = 1e-12f);   // x / max(|x|_2, eps)
+// x:(..., D) weight, bias:(D) (may be undefined) -> (..., D): over the last dimension,
+// (x - mean) / sqrt(biased var + eps) * weight + bias, as torch.nn.functional.layer_norm.
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
+// weight:(V,D), ids:(N) or (N,L) row indices -> (N,D) or (N,L,D): the rows of weight; backward
+// adds each output row's gradient into its row, repeated ids summing (torch.nn.functional.embedding).
+Tensor embedding(const Tensor& weight, const std::vector<int64_t>& ids, const Shape& ids_shape);
 
 // ---------------------------------------------------------------- contrastive (ops_contrastive.cpp)
 // z:(M,D), M = 2N, two views per item (row i and row (i + N) mod M) -> (): NT-Xent's core,

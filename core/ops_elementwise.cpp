@@ -185,6 +185,15 @@ Tensor log_sigmoid(const Tensor& x) {
                  [](float v) { return std::min(v, 0.f) - std::log1p(std::exp(-std::fabs(v))); },
                  [](float v, float, float dy) { return dy / (1.f + std::exp(v)); });   // 1 - s(x)
 }
+// x * Phi(x) with Phi the standard normal CDF (the exact erf form, PyTorch's default)
+Tensor gelu(const Tensor& x) {
+    constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
+    return unary("gelu", x, [=](float v) { return 0.5f * v * (1.f + std::erf(v * inv_sqrt2)); },
+                 [=](float v, float, float dy) {   // Phi(x) + x phi(x)
+                     return dy * (0.5f * (1.f + std::erf(v * inv_sqrt2)) + v * inv_sqrt_2pi * std::exp(-0.5f * v * v));
+                 });
+}
+
 Tensor tanh(const Tensor& x) {
     return unary("tanh", x, [](float v) { return std::tanh(v); },
                  [](float, float y, float dy) { return dy * (1.f - y * y); });   // 1 - tanh^2

@@ -1,5 +1,5 @@
 // Normalisation and the NN functions: batch_norm (fused), dropout, softmax, log_softmax,
-// cross_entropy (composed) and normalize (fused).
+// cross_entropy (composed), normalize (fused), layer_norm and embedding (composed).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -223,6 +223,35 @@ Tensor normalize(const Tensor& x, int64_t dim, float eps) {
             }
         }, 3 * s.n);
     });
+}
+
+// Composed (mean, var, sub, div, mul, add): its backward is the chain rule of those ops.
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
+    CT_CHECK(x.defined() && x.dim() >= 1 && x.size(-1) > 0,
+             "layer_norm: x must be (..., D) with D >= 1, got " << (x.defined() ? x.shape() : Shape{}));
+    const int64_t D = x.size(-1);
+    for (const Tensor* t : {&weight, &bias})
+        CT_CHECK(!t->defined() || t->shape() == Shape{D},
+                 "layer_norm: weight and bias must be (" << D << ") for x " << x.shape() << ", got " << t->shape());
+    const Tensor centred = x - mean(x, -1, true);
+    Tensor y = centred / sqrt(var(x, -1, false, true) + eps);
+    if (weight.defined()) y = y * weight;
+    if (bias.defined()) y = y + bias;
+    return y;
+}
+
+// Composed: index_select's backward is the scatter-add that sums repeated ids.
+Tensor embedding(const Tensor& weight, const std::vector<int64_t>& ids, const Shape& ids_shape) {
+    CT_CHECK(weight.defined() && weight.dim() == 2,
+             "embedding: weight must be (V,D), got " << (weight.defined() ? weight.shape() : Shape{}));
+    CT_CHECK(!ids_shape.empty() && numel_of(ids_shape) == int64_t(ids.size()),
+             "embedding: " << ids.size() << " ids do not fill the shape " << ids_shape);
+    for (int64_t id : ids)
+        CT_CHECK(id >= 0 && id < weight.size(0),
+                 "embedding: id " << id << " out of range for a vocabulary of " << weight.size(0));
+    Shape out = ids_shape;
+    out.push_back(weight.size(1));
+    return reshape(index_select(weight, 0, ids), out);
 }
 
 }  // namespace ct

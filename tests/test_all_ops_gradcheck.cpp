@@ -80,6 +80,7 @@ const std::vector<Row> kRows = {
     {"sigmoid",    [](Generator& g) { return Inputs{randn(g, {2, 3})}; },                     [](const Inputs& x) { return sigmoid(x[0]); }},
     {"log_sigmoid",[](Generator& g) { return Inputs{randn(g, {2, 3})}; },                     [](const Inputs& x) { return log_sigmoid(x[0]); }},
     {"tanh",       [](Generator& g) { return Inputs{randn(g, {2, 3})}; },                     [](const Inputs& x) { return tanh(x[0]); }},
+    {"gelu",       [](Generator& g) { return Inputs{randn(g, {2, 3})}; },                     [](const Inputs& x) { return gelu(x[0]); }},
     {"softplus",   [](Generator& g) { return Inputs{randn(g, {2, 3})}; },                     [](const Inputs& x) { return softplus(x[0]); }},
     {"clamp",      [](Generator& g) { return Inputs{off_bounds(g, {2, 4})}; },                [](const Inputs& x) { return clamp(x[0], -1.f, 1.f); }},
     {"clamp_min",  [](Generator& g) { return Inputs{off_bounds(g, {2, 4})}; },                [](const Inputs& x) { return clamp_min(x[0], 1.f); }},
@@ -144,6 +145,10 @@ const std::vector<Row> kRows = {
     {"log_softmax",[](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return log_softmax(x[0], 0); }},
     {"cross_entropy",[](Generator& g) { return Inputs{randn(g, {3, 4})}; },                   [](const Inputs& x) { return cross_entropy(x[0], {3, 0, 1}); }},
     {"normalize",  [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return normalize(x[0], 1); }},
+    {"layer_norm", [](Generator& g) { return Inputs{randn(g, {2, 3, 4}), randn(g, {4}), randn(g, {4})}; },
+                   [](const Inputs& x) { return layer_norm(x[0], x[1], x[2]); }},
+    // repeated ids (1 and 4): their rows' gradients must add up
+    {"embedding",  [](Generator& g) { return Inputs{randn(g, {5, 3})}; },                     [](const Inputs& x) { return embedding(x[0], {1, 4, 1, 0, 4, 4}, {2, 3}); }},
     // mean over the non-zero terms of relu(x): |x| >= 0.2, so the count is the same at x +- h
     {"reduce_losses",[](Generator& g) { return Inputs{nonzero(g, {6})}; },                     [](const Inputs& x) { return reduce_losses(relu(x[0]), Reduction::MeanNonZero); }},
     // 3 pairs of rows in 4-D; not unit rows: the op's formula holds for any z

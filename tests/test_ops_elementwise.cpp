@@ -305,3 +305,15 @@ TEST_CASE("elementwise: large tensors take the threaded path and agree with the 
     CHECK(bb.grad().at({0}) == 1000.f);
     CHECK(bb.grad().at({299}) == 1000.f);
 }
+
+TEST_CASE("gelu: x times the standard normal CDF") {
+    // Phi(1) = 0.8413447461, Phi(2) = 0.9772498681 (tables of the normal CDF); gelu(-x) = gelu(x) - x
+    const Tensor y = gelu(Tensor::from_vector({0, 1, -1, 2, -2}));
+    const double want[5] = {0, 0.8413447461, 0.8413447461 - 1, 2 * 0.9772498681, 2 * 0.9772498681 - 2};
+    for (int i = 0; i < 5; ++i) CHECK(y.data()[i] == doctest::Approx(want[i]).epsilon(1e-6));
+    // slope Phi(x) + x phi(x): at 0 it is 1/2, at 1 it is 0.8413447 + 0.2419707 = 1.0833155
+    const Tensor x = Tensor::from_vector({0, 1}).requires_grad_();
+    sum(gelu(x)).backward();
+    CHECK(x.grad().data()[0] == doctest::Approx(0.5));
+    CHECK(x.grad().data()[1] == doctest::Approx(1.0833155).epsilon(1e-6));
+}

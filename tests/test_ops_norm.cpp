@@ -252,3 +252,28 @@ TEST_CASE("normalize: the fused op equals its composed formula, values and gradi
         CHECK(gf[i] == doctest::Approx(gc[i]).epsilon(1e-5));
     }
 }
+
+TEST_CASE("layer_norm: each row of the last dimension standardised, then scaled and shifted") {
+    // Hand values: the row (1, 2, 3, 6) has mean 3 and biased variance (4 + 1 + 0 + 9) / 4 = 3.5.
+    const Tensor x = Tensor::from_vector({1, 2, 3, 6, 5, 5, 5, 5}, {2, 4});
+    const Tensor w = Tensor::from_vector({1, 2, 1, 0.5f}), b = Tensor::from_vector({0, 0, 1, -1});
+    const Tensor y = layer_norm(x, w, b, 1e-5f);
+    const double s = std::sqrt(3.5 + 1e-5);
+    const double want[8] = {-2 / s, 2 * -1 / s, 0 / s + 1, 0.5 * 3 / s - 1, 0, 0, 1, -1};   // a constant row: x - mean = 0
+    for (int i = 0; i < 8; ++i) CHECK(y.data()[i] == doctest::Approx(want[i]).epsilon(1e-5));
+    CHECK(layer_norm(x, Tensor(), Tensor()).shape() == Shape{2, 4});
+    CHECK_THROWS_WITH_AS(layer_norm(x, Tensor::ones({3}), Tensor()),
+                         "layer_norm: weight and bias must be (4) for x [2, 4], got [3]", ShapeError);
+}
+
+TEST_CASE("embedding: rows of the table; repeated ids add their gradients") {
+    const Tensor w = Tensor::from_vector({0, 1, 10, 11, 20, 21}, {3, 2}).requires_grad_();
+    const Tensor e = embedding(w, {2, 0, 2, 2}, {2, 2});
+    REQUIRE(e.shape() == Shape{2, 2, 2});
+    CHECK(e.to_vector() == std::vector<float>{20, 21, 0, 1, 20, 21, 20, 21});
+    sum(e * Tensor::from_vector({1, 2, 3, 4, 5, 6, 7, 8}, {2, 2, 2})).backward();
+    // row 0 once (dy 3, 4); row 1 never; row 2 three times: (1+5+7, 2+6+8)
+    CHECK(w.grad().to_vector() == std::vector<float>{3, 4, 0, 0, 13, 16});
+    CHECK_THROWS_WITH_AS(embedding(w, {3}, {1}), "embedding: id 3 out of range for a vocabulary of 3", ShapeError);
+    CHECK_THROWS_WITH_AS(embedding(w, {0, 1}, {3}), "embedding: 2 ids do not fill the shape [3]", ShapeError);
+}
