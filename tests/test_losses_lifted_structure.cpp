@@ -7,7 +7,8 @@ using namespace ct;
 using namespace ct_test;
 
 TEST_CASE("losses lifted_structure: against a double loop, gradcheck, edge cases") {
-    for (auto [N, D, C] : {std::tuple<int64_t, int64_t, int64_t>{4, 2, 2}, {18, 4, 4}}) {
+    for (const auto& [N_, D_, C_] : {std::tuple<int64_t, int64_t, int64_t>{4, 2, 2}, {18, 4, 4}}) {
+        const auto& N = N_; const auto& D = D_; const auto& C = C_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         const Tensor x = randn({N, D}, 221);
         const std::vector<int64_t> labels = random_labels(N, C, 222);
         const Mat X = rows_of(x);

@@ -57,10 +57,11 @@ TEST_CASE("losses miners: triplet types on the hand-made batch") {
     const std::set<Triplet> hard = {{2, 3, 0}, {2, 3, 1}, {3, 2, 0}, {3, 2, 1}};
     std::set<Triplet> all = semihard;
     all.insert(hard.begin(), hard.end());
-    for (auto [type, expected] : {std::pair<TripletType, std::set<Triplet>>{TripletType::Easy, easy},
+    for (const auto& [type_, expected_] : {std::pair<TripletType, std::set<Triplet>>{TripletType::Easy, easy},
                                   {TripletType::SemiHard, semihard},
                                   {TripletType::Hard, hard},
                                   {TripletType::All, all}}) {
+        const auto& type = type_; const auto& expected = expected_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         CAPTURE(triplet_type_name(type));
         const TripletMining m = triplet_margin_miner(points(), kLabels, 1.1f, type, kRaw);
         CHECK(as_set(m.triplets) == expected);

@@ -7,7 +7,8 @@ using namespace ct;
 using namespace ct_test;
 
 TEST_CASE("losses npair: against a double loop, label selection, gradcheck") {
-    for (auto [N, D] : {std::pair<int64_t, int64_t>{1, 2}, {5, 3}, {16, 8}}) {
+    for (const auto& [N_, D_] : {std::pair<int64_t, int64_t>{1, 2}, {5, 3}, {16, 8}}) {
+        const auto& N = N_; const auto& D = D_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         const Tensor a = randn({N, D}, 201), p = randn({N, D}, 202);
         const Mat A = rows_of(a), P = rows_of(p);
         double total = 0, reg = 0;

@@ -38,7 +38,8 @@ double info_nce_reference(const Mat& Q, const Mat& P, const std::vector<Mat>& ne
 }  // namespace
 
 TEST_CASE("losses nt_xent: against a double loop over the formula") {
-    for (auto [N, D, t] : {std::tuple<int64_t, int64_t, float>{1, 3, 0.5f}, {4, 3, 0.5f}, {16, 8, 0.1f}, {33, 5, 1.f}}) {
+    for (const auto& [N_, D_, t_] : {std::tuple<int64_t, int64_t, float>{1, 3, 0.5f}, {4, 3, 0.5f}, {16, 8, 0.1f}, {33, 5, 1.f}}) {
+        const auto& N = N_; const auto& D = D_; const auto& t = t_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         CAPTURE(N); CAPTURE(t);
         const Tensor z1 = randn({N, D}, 101), z2 = randn({N, D}, 102);
         CHECK(nt_xent_loss(z1, z2, t).item() == doctest::Approx(nt_xent_reference(z1, z2, t)).epsilon(1e-4));
@@ -77,7 +78,8 @@ TEST_CASE("losses nt_xent: stable for identical and zero embeddings, temperature
 }
 
 TEST_CASE("losses nt_xent: the fused loss equals the composed one, value and gradients") {
-    for (auto [N, D, t] : {std::tuple<int64_t, int64_t, float>{1, 4, 0.5f}, {7, 5, 0.5f}, {64, 32, 0.05f}}) {
+    for (const auto& [N_, D_, t_] : {std::tuple<int64_t, int64_t, float>{1, 4, 0.5f}, {7, 5, 0.5f}, {64, 32, 0.05f}}) {
+        const auto& N = N_; const auto& D = D_; const auto& t = t_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         CAPTURE(N);
         const Tensor a1 = randn({N, D}, 125).requires_grad_(true), a2 = randn({N, D}, 126).requires_grad_(true);
         const Tensor b1 = a1.detach().clone().requires_grad_(true), b2 = a2.detach().clone().requires_grad_(true);

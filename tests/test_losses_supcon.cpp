@@ -32,12 +32,14 @@ double supcon_reference(const Tensor& f, const std::vector<int64_t>& labels, dou
 }  // namespace
 
 TEST_CASE("losses supcon: against a double loop over the formula") {
-    for (auto [M, D, C] : {std::tuple<int64_t, int64_t, int64_t>{2, 3, 1}, {10, 4, 3}, {40, 16, 5}}) {
+    for (const auto& [M_, D_, C_] : {std::tuple<int64_t, int64_t, int64_t>{2, 3, 1}, {10, 4, 3}, {40, 16, 5}}) {
+        const auto& M = M_; const auto& D = D_; const auto& C = C_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         CAPTURE(M);
         const Tensor f = randn({M, D}, 151);
         std::vector<int64_t> labels = random_labels(M, C, 152);
         labels.back() = 99;   // a class with a single sample: that anchor contributes nothing
-        for (auto [t, bt] : {std::pair<float, float>{0.07f, 0.07f}, {0.5f, 0.07f}, {0.1f, 1.f}}) {
+        for (const auto& [t_, bt_] : {std::pair<float, float>{0.07f, 0.07f}, {0.5f, 0.07f}, {0.1f, 1.f}}) {
+            const auto& t = t_; const auto& bt = bt_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
             SupConOptions o;
             o.temperature = t;
             o.base_temperature = bt;
@@ -47,7 +49,8 @@ TEST_CASE("losses supcon: against a double loop over the formula") {
 }
 
 TEST_CASE("losses supcon: with every label distinct it equals NT-Xent") {
-    for (auto [N, t] : {std::pair<int64_t, float>{1, 0.5f}, {8, 0.5f}, {20, 0.1f}}) {
+    for (const auto& [N_, t_] : {std::pair<int64_t, float>{1, 0.5f}, {8, 0.5f}, {20, 0.1f}}) {
+        const auto& N = N_; const auto& t = t_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         CAPTURE(N);
         const Tensor z1 = randn({N, 6}, 161), z2 = randn({N, 6}, 162);
         std::vector<int64_t> distinct(static_cast<size_t>(N));

@@ -48,7 +48,8 @@ TEST_CASE("losses triplet: explicit triplets worked by hand") {
 }
 
 TEST_CASE("losses triplet: explicit triplets against a double loop, every option") {
-    for (auto [N, D] : {std::pair<int64_t, int64_t>{1, 2}, {9, 4}, {31, 12}}) {
+    for (const auto& [N_, D_] : {std::pair<int64_t, int64_t>{1, 2}, {9, 4}, {31, 12}}) {
+        const auto& N = N_; const auto& D = D_;   // CAPTURE's lambda cannot capture a binding (C++17, clang)
         const Tensor a = randn({N, D}, 61), p = randn({N, D}, 62), n = randn({N, D}, 63);
         const Mat A = rows_of(a), P = rows_of(p), Nn = rows_of(n);
         for (int variant = 0; variant < 8; ++variant) {
