@@ -184,10 +184,11 @@ std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& png) {
     return out;
 }
 
-DecodedImage stb_decode(const std::string& path, const std::vector<uint8_t>& file_bytes, int channels,
-                        int64_t max_side) {
-    const std::vector<uint8_t> bytes =
-        image_format(path, file_bytes) == ImageFormat::Png ? png_without_empty_idat(file_bytes) : file_bytes;
+DecodedImage stb_decode(const std::string& path, ImageFormat format, const std::vector<uint8_t>& file_bytes,
+                        int channels, int64_t max_side) {
+    std::vector<uint8_t> png;   // BMP is decoded from the caller's bytes, no copy
+    if (format == ImageFormat::Png) png = png_without_empty_idat(file_bytes);
+    const std::vector<uint8_t>& bytes = format == ImageFormat::Png ? png : file_bytes;
     stb_header(path, bytes, max_side);
     DecodedImage out;
     int comp = 0;
@@ -231,7 +232,8 @@ ImageHeader read_image_header(const std::string& path, const std::vector<uint8_t
 DecodedImage decode_image(const std::string& path, const std::vector<uint8_t>& bytes, int channels,
                           int64_t max_side) {
     CT_CHECK_AS(ValueError, channels == 1 || channels == 3, "decode_image: channels must be 1 or 3, got " << channels);
-    if (image_format(path, bytes) != ImageFormat::Jpeg) return stb_decode(path, bytes, channels, max_side);
+    const ImageFormat format = image_format(path, bytes);
+    if (format != ImageFormat::Jpeg) return stb_decode(path, format, bytes, channels, max_side);
     return jpeg_decode(path, bytes, channels, max_side, false);
 }
 
