@@ -138,6 +138,10 @@ Tensor global_avg_pool2d(const Tensor& x);                       // (N,C,H,W) ->
 // when training (running_var with the unbiased batch variance, as PyTorch).
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+// relu(batch_norm(...)) in one pass each way, without storing the normalised tensor: what
+// nn::Sequential runs for a BatchNorm followed by a ReLU while a graph is recorded.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
 Tensor dropout(const Tensor& x, float p, bool training, Generator& gen);   // inverted dropout
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

@@ -1,4 +1,4 @@
-// Normalisation and the NN functions: batch_norm (fused), dropout, softmax, log_softmax,
+// Normalisation and the NN functions: batch_norm and batch_norm_relu (fused), dropout, softmax, log_softmax,
 // cross_entropy (composed), normalize (fused), layer_norm and embedding (composed).
 #include <algorithm>
 #include <cmath>
@@ -14,21 +14,25 @@ using detail::AxisSplit;
 using detail::split_at;
 using detail::wrap_dim;
 
-// x:(N,C) or (N,C,H,W), seen as (N, C, S).   y = (x - mean_c) / sqrt(var_c + eps) * w_c + b_c
-// Fused with a hand-written backward (one pass per channel instead of ~10 composed ops, and no
-// intermediate (N,C,S) buffers); tests/test_ops_norm.cpp checks it against the composed formula.
-Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, float momentum, float eps) {
+namespace {
+// x:(N,C) or (N,C,H,W), seen as (N, C, S).   y = (x - mean_c) / sqrt(var_c + eps) * w_c + b_c,
+// then max(y, 0) when `relu`. Fused with a hand-written backward (one pass per channel instead of
+// ~10 composed ops, and no intermediate (N,C,S) buffers); tests/test_ops_norm.cpp checks it
+// against the composed formula. With the ReLU folded in, the normalised tensor is never stored:
+// backward recomputes each y's sign from x with the same fma as forward, so its mask is exact.
+Tensor batch_norm_impl(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       const Tensor& running_mean, const Tensor& running_var, bool training, float momentum,
+                       float eps, bool relu) {
     CT_CHECK(x.defined() && (x.dim() == 2 || x.dim() == 4),
-             "batch_norm: x must be (N,C) or (N,C,H,W), got " << (x.defined() ? x.shape() : Shape{}));
+             op << ": x must be (N,C) or (N,C,H,W), got " << (x.defined() ? x.shape() : Shape{}));
     const int64_t N = x.size(0), C = x.size(1), S = x.dim() == 4 ? x.size(2) * x.size(3) : 1, M = N * S;
     for (const Tensor* t : {&weight, &bias, &running_mean, &running_var})
         CT_CHECK(!t->defined() || t->shape() == Shape{C},
-                 "batch_norm: parameter " << t->shape() << " must be (" << C << ") for x " << x.shape());
-    CT_CHECK(!training || M > 1, "batch_norm: training needs more than one value per channel, got x "
+                 op << ": parameter " << t->shape() << " must be (" << C << ") for x " << x.shape());
+    CT_CHECK(!training || M > 1, op << ": training needs more than one value per channel, got x "
                                      << x.shape() << " (use eval() for a single sample)");
     CT_CHECK(training || (running_mean.defined() && running_var.defined()),
-             "batch_norm: evaluation needs running_mean and running_var");
+             op << ": evaluation needs running_mean and running_var");
     std::vector<float> mean_c(static_cast<size_t>(C)), invstd_c(static_cast<size_t>(C));
     const float* px = x.data();
     parallel_for(C, [&](int64_t b, int64_t e) {
@@ -62,37 +66,50 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
             invstd_c[size_t(c)] = float(1.0 / std::sqrt(v + eps));
         }
     }, M);
+    // y = x * scale_c + shift_c; backward needs scale and shift only for the ReLU's mask, and keeps
+    // its own copy so that a weight changed before backward cannot change the mask.
+    std::vector<float> scale_c(static_cast<size_t>(C)), shift_c(static_cast<size_t>(C));
+    for (int64_t c = 0; c < C; ++c) {
+        scale_c[size_t(c)] = invstd_c[size_t(c)] * (weight.defined() ? weight.data()[c] : 1.f);
+        shift_c[size_t(c)] = (bias.defined() ? bias.data()[c] : 0.f) - mean_c[size_t(c)] * scale_c[size_t(c)];
+    }
     Tensor y = Tensor::empty(x.shape());
     float* py = y.data();
-    const float* pw = weight.defined() ? weight.data() : nullptr;
-    const float* pb = bias.defined() ? bias.data() : nullptr;
     parallel_for(N * C, [&](int64_t b, int64_t e) {
         for (int64_t t = b; t < e; ++t) {
-            const int64_t c = t % C;
-            const float scale = invstd_c[size_t(c)] * (pw ? pw[c] : 1.f);
-            const float shift = (pb ? pb[c] : 0.f) - mean_c[size_t(c)] * scale;
-            for (int64_t i = 0; i < S; ++i) py[t * S + i] = px[t * S + i] * scale + shift;
+            const float scale = scale_c[size_t(t % C)], shift = shift_c[size_t(t % C)];
+            const float* xt = px + t * S;
+            float* yt = py + t * S;
+            if (relu)
+                for (int64_t i = 0; i < S; ++i) yt[i] = std::max(std::fma(xt[i], scale, shift), 0.f);
+            else
+                for (int64_t i = 0; i < S; ++i) yt[i] = std::fma(xt[i], scale, shift);
         }
     }, S);
-    return record("batch_norm", y, {x, weight, bias},
-                  [x, weight, mean_c, invstd_c, training, N, C, S, M](const float* dy, Grads& g) {
+    return record(op, y, {x, weight, bias},
+                  [x, weight, mean_c, invstd_c, scale_c, shift_c, training, relu, N, C, S, M](const float* dy,
+                                                                                              Grads& g) {
         float *dx = g.get(0), *dw = g.get(1), *db = g.get(2);
         const float* px = x.data();
         const float* pw = weight.defined() ? weight.data() : nullptr;
         parallel_for(C, [&](int64_t b, int64_t e) {
             for (int64_t c = b; c < e; ++c) {
                 const float m = mean_c[size_t(c)], is = invstd_c[size_t(c)], wc = pw ? pw[c] : 1.f;
-                double sum_dy = 0, sum_dy_xhat = 0;   // sum dy, sum dy * xhat
+                const float scale = relu ? scale_c[size_t(c)] : 0.f, shift = relu ? shift_c[size_t(c)] : 0.f;
+                // g: the gradient reaching the normalised y, dy masked by the ReLU where there is one
+                auto g_at = [&](int64_t at) { return relu && !(std::fma(px[at], scale, shift) > 0.f) ? 0.f : dy[at]; };
+                double sum_dy = 0, sum_dy_xhat = 0;   // sum g, sum g * xhat
                 for (int64_t n = 0; n < N; ++n)
                     for (int64_t i = 0; i < S; ++i) {
                         const int64_t at = (n * C + c) * S + i;
-                        sum_dy += dy[at];
-                        sum_dy_xhat += dy[at] * (px[at] - m) * is;
+                        const float gv = g_at(at);
+                        sum_dy += gv;
+                        sum_dy_xhat += gv * (px[at] - m) * is;
                     }
-                if (dw) dw[c] += float(sum_dy_xhat);   // dw = sum dy xhat
-                if (db) db[c] += float(sum_dy);        // db = sum dy
+                if (dw) dw[c] += float(sum_dy_xhat);   // dw = sum g xhat
+                if (db) db[c] += float(sum_dy);        // db = sum g
                 if (!dx) continue;
-                // training: dx = w*is/M * (M dy - sum dy - xhat sum dy xhat);  eval: dx = w*is*dy
+                // training: dx = w*is/M * (M g - sum g - xhat sum g xhat);  eval: dx = w*is*g
                 const float k = wc * is;
                 const float mean_dy = training ? float(sum_dy / double(M)) : 0.f;
                 const float mean_dy_xhat = training ? float(sum_dy_xhat / double(M)) : 0.f;
@@ -100,11 +117,23 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
                     for (int64_t i = 0; i < S; ++i) {
                         const int64_t at = (n * C + c) * S + i;
                         const float xhat = (px[at] - m) * is;
-                        dx[at] += k * (dy[at] - mean_dy - xhat * mean_dy_xhat);
+                        dx[at] += k * (g_at(at) - mean_dy - xhat * mean_dy_xhat);
                     }
             }
         }, M);
     });
+}
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, float momentum, float eps) {
+    return batch_norm_impl("batch_norm", x, weight, bias, running_mean, running_var, training, momentum, eps, false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, float momentum, float eps) {
+    return batch_norm_impl("batch_norm_relu", x, weight, bias, running_mean, running_var, training, momentum, eps,
+                           true);
 }
 
 // Inverted dropout: keep with probability 1-p and scale by 1/(1-p), so eval needs no rescaling.

@@ -9,6 +9,8 @@ namespace ct::nn {
 class BatchNorm : public Module {
 public:
     Tensor forward(const Tensor& x) override;
+    // relu(forward(x)) as one op (ct::batch_norm_relu); nn::Sequential calls it for BatchNorm + ReLU.
+    Tensor forward_relu(const Tensor& x);
     std::string extra_repr() const override;
 
     int64_t num_features;
@@ -18,6 +20,9 @@ public:
 protected:
     BatchNorm(int64_t num_features, int64_t input_dims, float eps, float momentum);
     int64_t input_dims_;   // 2 for (N,C), 4 for (N,C,H,W)
+
+private:
+    Tensor apply(const Tensor& x, bool relu);
 };
 
 class BatchNorm1d : public BatchNorm {

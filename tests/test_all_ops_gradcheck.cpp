@@ -5,11 +5,13 @@
 // straddles relu's 0, a max tie or a clamp bound measures a slope that does not exist.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
@@ -35,6 +37,27 @@ Tensor nonzero(Generator& g, const Shape& s) {
     Tensor t = Tensor::uniform(s, 0.2f, 1.5f, g);
     for (int64_t i = 0; i < t.numel(); ++i) if (g.bernoulli(0.5f)) t.data()[i] = -t.data()[i];
     return t;
+}
+// x:(4,2,2,2), weight, bias for batch_norm_relu: the bias of each channel is minus the midpoint of
+// the widest gap between consecutive w * xhat (computed in double from the formula), so every
+// output is at least half that gap away from 0 and both sides of the kink are populated.
+Inputs bn_relu_inputs(Generator& g) {
+    Tensor x = Tensor::randn({4, 2, 2, 2}, g), w = Tensor::uniform({2}, 0.5f, 1.5f, g), b = Tensor::zeros({2});
+    for (int64_t c = 0; c < 2; ++c) {
+        std::vector<double> v;
+        for (int64_t n = 0; n < 4; ++n)
+            for (int64_t s = 0; s < 4; ++s) v.push_back(x.data()[(n * 2 + c) * 4 + s]);
+        double mean = 0, var = 0;
+        for (double a : v) mean += a / double(v.size());
+        for (double a : v) var += (a - mean) * (a - mean) / double(v.size());
+        for (double& a : v) a = (a - mean) / std::sqrt(var + 1e-5) * w.data()[c];
+        std::sort(v.begin(), v.end());
+        size_t widest = 1;
+        for (size_t i = 2; i + 1 < v.size(); ++i)
+            if (v[i] - v[i - 1] > v[widest] - v[widest - 1]) widest = i;
+        b.data()[c] = float(-(v[widest] + v[widest - 1]) / 2);
+    }
+    return {x, w, b};
 }
 // distinct values 0.05 apart, shuffled: no ties for max/min/maximum/max_pool2d
 Tensor distinct(Generator& g, const Shape& s, float offset = 0.f) {
@@ -139,6 +162,10 @@ const std::vector<Row> kRows = {
     // ---- normalisation and NN functions
     {"batch_norm", [](Generator& g) { return Inputs{randn(g, {4, 2, 2, 2}), randn(g, {2}), randn(g, {2})}; },
                    [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], Tensor(), Tensor(), true); }},
+    // each channel's bias puts 0 in the widest gap between its normalised values: no output sits
+    // near relu's kink, and some of every channel are masked
+    {"batch_norm_relu", [](Generator& g) { return bn_relu_inputs(g); },
+                   [](const Inputs& x) { return batch_norm_relu(x[0], x[1], x[2], Tensor(), Tensor(), true); }},
     // a fresh generator per call: the same mask for every evaluation of the difference quotient
     {"dropout",    [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { Generator mask(9); return dropout(x[0], 0.4f, true, mask); }},
     {"softmax",    [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return softmax(x[0], 1); }},

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "core/autograd.h"
 #include "core/gradcheck.h"
 #include "core/ops.h"
 #include "nn/activations.h"
@@ -195,4 +196,31 @@ TEST_CASE("nn layers: gradient check through Conv2d, BatchNorm2d, ReLU, MaxPool2
     opt.atol = 2e-3;
     GradcheckResult r = gradcheck(fn, {x, conv->weight, conv->bias, bn->weight, bn->bias, fc->weight, fc->bias}, opt);
     CHECK_MESSAGE(r.ok, r.message());
+}
+
+TEST_CASE("nn layers: Sequential runs BatchNorm + ReLU as one fused op while a graph is recorded") {
+    Generator gen(12);
+    auto bn = std::make_shared<BatchNorm2d>(3);
+    bn->weight = Tensor::randn({3}, gen).requires_grad_();
+    bn->bias = Tensor::randn({3}, gen).requires_grad_();
+    Sequential net{bn, std::make_shared<ReLU>()};
+    Tensor x = Tensor::randn({4, 3, 2, 2}, gen);
+    Tensor xa = x.clone().requires_grad_(), xb = x.clone().requires_grad_();
+    Tensor fused = net(xa);
+    CHECK(to_dot(fused).find("batch_norm_relu") != std::string::npos);
+    // the same layers called one at a time: batch_norm then relu, two nodes
+    Tensor separate = relu((*bn)(xb));
+    CHECK(to_dot(separate).find("batch_norm_relu") == std::string::npos);
+    REQUIRE(fused.shape() == separate.shape());
+    for (int64_t i = 0; i < fused.numel(); ++i) CHECK(fused.data()[i] == doctest::Approx(separate.data()[i]).epsilon(1e-6));
+    Tensor dy = Tensor::randn(fused.shape(), gen);
+    fused.backward(dy);
+    separate.backward(dy);
+    for (int64_t i = 0; i < x.numel(); ++i)
+        CHECK(xa.grad().data()[i] == doctest::Approx(xb.grad().data()[i]).epsilon(1e-5).scale(1e-6));
+    CHECK(bn->num_batches_tracked.item() == 2.f);   // both calls counted one batch each
+    // Without a graph (evaluation, summary) the layers run one by one and a summary lists both
+    const std::string s = net.summary({2, 3, 2, 2});
+    CHECK(s.find("BatchNorm2d") != std::string::npos);
+    CHECK(s.find("ReLU") != std::string::npos);
 }

@@ -1,4 +1,4 @@
-// Tests of core/ops_norm.cpp: batch_norm (its fused backward against the same formula composed from
+// Tests of core/ops_norm.cpp: batch_norm and batch_norm_relu (their fused backward against the same formula composed from
 // core ops, values and gradients; running statistics; eval mode), dropout, softmax, log_softmax,
 // cross_entropy and normalize.
 #include <doctest/doctest.h>
@@ -82,6 +82,39 @@ TEST_CASE("batch_norm: the fused backward against the composed formula") {
         CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
         CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
         CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+    }
+}
+
+TEST_CASE("batch_norm_relu: relu of the composed formula, values and gradients, with masked entries") {
+    Generator g(92);
+    const float eps = 1e-5f;
+    for (bool training : {true, false}) {
+        for (const Shape& shape : {Shape{6, 3}, Shape{4, 3, 5, 2}}) {
+            INFO("x " << shape << (training ? " training" : " eval"));
+            Tensor x = Tensor::randn(shape, g) * 2.f + 0.5f;
+            Tensor w = Tensor::randn({shape[1]}, g), b = Tensor::randn({shape[1]}, g);
+            Tensor rm = Tensor::randn({shape[1]}, g), rv = Tensor::uniform({shape[1]}, 0.5f, 2.f, g);
+            Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
+            Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
+            Tensor yf = training ? batch_norm_relu(xf, wf, bf, Tensor(), Tensor(), true, 0.1f, eps)
+                                 : batch_norm_relu(xf, wf, bf, rm, rv, false, 0.1f, eps);
+            // the reference: the unfused op's formula composed from core ops, then relu
+            const Shape per_channel = shape.size() == 4 ? Shape{1, shape[1], 1, 1} : Shape{1, shape[1]};
+            auto channel = [&](const Tensor& t) { return reshape(t, per_channel); };
+            Tensor yc = relu(training ? composed_batch_norm(xc, wc, bc, eps)
+                                      : (xc - channel(rm)) / sqrt(channel(rv) + eps) * channel(wc) + channel(bc));
+            CHECK(max_abs_diff(yf, yc) < 1e-5);
+            int64_t masked = 0;
+            for (float v : yf.to_vector()) masked += v == 0.f;
+            CHECK(masked > 0);   // the mask is exercised
+            CHECK(masked < yf.numel());
+            Tensor dy = Tensor::randn(yf.shape(), g);
+            yf.backward(dy);
+            yc.backward(dy);
+            CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
+            CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
+            CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+        }
     }
 }
 
