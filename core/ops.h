@@ -133,7 +133,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_size);   // (N,C,H,W) -> (N,C,S,S); H,W divisible by S
 Tensor global_avg_pool2d(const Tensor& x);                       // (N,C,H,W) -> (N,C)
 
-// ---------------------------------------------------------------- normalisation and NN functions (ops_norm.cpp)
+// ---------------------------------------------------------------- batch normalisation (ops_batch_norm.cpp)
 // x:(N,C) or (N,C,H,W); weight, bias:(C) (may be undefined); running stats:(C), updated in place
 // when training (running_var with the unbiased batch variance, as PyTorch).
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
@@ -142,6 +142,13 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 // nn::Sequential runs for a BatchNorm followed by a ReLU while a graph is recorded.
 Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                        const Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+// x:(N,C,H,W) -> (N,C,H/2,W/2): max_pool2d(batch_norm_relu(...), 2) without the full-size ReLU
+// output (what Sequential runs for BatchNorm2d, ReLU, MaxPool2d(2)); one byte per output kept.
+Tensor batch_norm_relu_max_pool2x2(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                   const Tensor& running_mean, const Tensor& running_var, bool training,
+                                   float momentum = 0.1f, float eps = 1e-5f);
+
+// ---------------------------------------------------------------- normalisation and NN functions (ops_norm.cpp)
 Tensor dropout(const Tensor& x, float p, bool training, Generator& gen);   // inverted dropout
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

@@ -17,17 +17,16 @@ BatchNorm::BatchNorm(int64_t c, int64_t input_dims, float eps_, float momentum_)
     num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros({}));
 }
 
-Tensor BatchNorm::forward(const Tensor& x) { return apply(x, false); }
-Tensor BatchNorm::forward_relu(const Tensor& x) { return apply(x, true); }
+Tensor BatchNorm::forward(const Tensor& x) { return forward_fused(x, Then::Nothing); }
 
-Tensor BatchNorm::apply(const Tensor& x, bool relu) {
+Tensor BatchNorm::forward_fused(const Tensor& x, Then then) {
     CT_CHECK(x.dim() == input_dims_ && x.size(1) == num_features,
              type_name() << "(" << num_features << "): input must be "
                          << (input_dims_ == 2 ? "(N," : "(N,") << num_features << (input_dims_ == 2 ? ")" : ",H,W)")
                          << ", got " << x.shape());
     if (is_training()) num_batches_tracked.data()[0] += 1.f;   // a counter, never differentiated
-    return (relu ? batch_norm_relu : batch_norm)(x, weight, bias, running_mean, running_var, is_training(), momentum,
-                                                 eps);
+    auto* op = then == Then::Nothing ? batch_norm : then == Then::Relu ? batch_norm_relu : batch_norm_relu_max_pool2x2;
+    return op(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 
 std::string BatchNorm::extra_repr() const {

@@ -9,8 +9,10 @@ namespace ct::nn {
 class BatchNorm : public Module {
 public:
     Tensor forward(const Tensor& x) override;
-    // relu(forward(x)) as one op (ct::batch_norm_relu); nn::Sequential calls it for BatchNorm + ReLU.
-    Tensor forward_relu(const Tensor& x);
+    // The fused forms nn::Sequential calls for BatchNorm + ReLU (ct::batch_norm_relu) and for
+    // BatchNorm2d + ReLU + MaxPool2d(2) (ct::batch_norm_relu_max_pool2x2).
+    enum class Then { Nothing, Relu, ReluMaxPool2x2 };
+    Tensor forward_fused(const Tensor& x, Then then);
     std::string extra_repr() const override;
 
     int64_t num_features;
@@ -21,8 +23,6 @@ protected:
     BatchNorm(int64_t num_features, int64_t input_dims, float eps, float momentum);
     int64_t input_dims_;   // 2 for (N,C), 4 for (N,C,H,W)
 
-private:
-    Tensor apply(const Tensor& x, bool relu);
 };
 
 class BatchNorm1d : public BatchNorm {

@@ -166,6 +166,9 @@ const std::vector<Row> kRows = {
     // near relu's kink, and some of every channel are masked
     {"batch_norm_relu", [](Generator& g) { return bn_relu_inputs(g); },
                    [](const Inputs& x) { return batch_norm_relu(x[0], x[1], x[2], Tensor(), Tensor(), true); }},
+    // the same inputs: each (2,2) plane pools to one output, its maximum unique with high probability
+    {"batch_norm_relu_max_pool2x2", [](Generator& g) { return bn_relu_inputs(g); },
+                   [](const Inputs& x) { return batch_norm_relu_max_pool2x2(x[0], x[1], x[2], Tensor(), Tensor(), true); }},
     // a fresh generator per call: the same mask for every evaluation of the difference quotient
     {"dropout",    [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { Generator mask(9); return dropout(x[0], 0.4f, true, mask); }},
     {"softmax",    [](Generator& g) { return Inputs{randn(g, {3, 4})}; },                     [](const Inputs& x) { return softmax(x[0], 1); }},

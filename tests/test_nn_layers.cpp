@@ -224,3 +224,28 @@ TEST_CASE("nn layers: Sequential runs BatchNorm + ReLU as one fused op while a g
     CHECK(s.find("BatchNorm2d") != std::string::npos);
     CHECK(s.find("ReLU") != std::string::npos);
 }
+
+TEST_CASE("nn layers: Sequential runs BatchNorm2d + ReLU + MaxPool2d(2) as one fused op") {
+    Generator gen(13);
+    auto bn = std::make_shared<BatchNorm2d>(2);
+    bn->bias = Tensor::randn({2}, gen).requires_grad_();
+    Sequential net{bn, std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2), std::make_shared<Flatten>()};
+    Tensor x = Tensor::randn({3, 2, 4, 4}, gen);
+    Tensor xa = x.clone().requires_grad_(), xb = x.clone().requires_grad_();
+    Tensor fused = net(xa);
+    CHECK(to_dot(fused).find("batch_norm_relu_max_pool2x2") != std::string::npos);
+    Tensor separate = flatten(max_pool2d(relu((*bn)(xb)), 2));
+    REQUIRE(fused.shape() == Shape{3, 8});
+    REQUIRE(separate.shape() == Shape{3, 8});
+    for (int64_t i = 0; i < fused.numel(); ++i) CHECK(fused.data()[i] == doctest::Approx(separate.data()[i]).epsilon(1e-6));
+    Tensor dy = Tensor::randn(fused.shape(), gen);
+    fused.backward(dy);
+    separate.backward(dy);
+    for (int64_t i = 0; i < x.numel(); ++i)
+        CHECK(xa.grad().data()[i] == doctest::Approx(xb.grad().data()[i]).epsilon(1e-5).scale(1e-6));
+    // a pool of another size is left to its own layer: BatchNorm + ReLU fuse, the pool runs alone
+    Sequential other{std::make_shared<BatchNorm2d>(2), std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(3, 1)};
+    const std::string dot = to_dot(other(x.clone().requires_grad_()));
+    CHECK(dot.find("batch_norm_relu") != std::string::npos);
+    CHECK(dot.find("max_pool2d") != std::string::npos);
+}

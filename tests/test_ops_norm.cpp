@@ -1,4 +1,5 @@
-// Tests of core/ops_norm.cpp: batch_norm and batch_norm_relu (their fused backward against the same formula composed from
+// Tests of core/ops_batch_norm.cpp and core/ops_norm.cpp: batch_norm, batch_norm_relu and
+// batch_norm_relu_max_pool2x2 (their fused backward against the same formula composed from
 // core ops, values and gradients; running statistics; eval mode), dropout, softmax, log_softmax,
 // cross_entropy and normalize.
 #include <doctest/doctest.h>
@@ -116,6 +117,42 @@ TEST_CASE("batch_norm_relu: relu of the composed formula, values and gradients, 
             CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
         }
     }
+}
+
+TEST_CASE("batch_norm_relu_max_pool2x2: max_pool2d(relu(batch_norm)), values, gradients, ties and odd sizes") {
+    Generator g(93);
+    const float eps = 1e-5f;
+    for (bool training : {true, false}) {
+        for (const Shape& shape : {Shape{3, 2, 4, 6}, Shape{2, 3, 5, 7}}) {
+            INFO("x " << shape << (training ? " training" : " eval"));
+            // values on a coarse grid: equal maxima inside a window are common, and the first must win
+            Tensor x = Tensor::empty(shape);
+            for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = float(int(g.uniform() * 7.f) - 3);
+            Tensor w = Tensor::uniform({shape[1]}, 0.5f, 1.5f, g), b = Tensor::randn({shape[1]}, g) * 0.3f;
+            Tensor rm = Tensor::randn({shape[1]}, g), rv = Tensor::uniform({shape[1]}, 0.5f, 2.f, g);
+            Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
+            Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
+            Tensor yf = training ? batch_norm_relu_max_pool2x2(xf, wf, bf, Tensor(), Tensor(), true, 0.1f, eps)
+                                 : batch_norm_relu_max_pool2x2(xf, wf, bf, rm, rv, false, 0.1f, eps);
+            const Shape per_channel{1, shape[1], 1, 1};
+            auto channel = [&](const Tensor& t) { return reshape(t, per_channel); };
+            Tensor yc = max_pool2d(relu(training ? composed_batch_norm(xc, wc, bc, eps)
+                                                 : (xc - channel(rm)) / sqrt(channel(rv) + eps) * channel(wc) +
+                                                       channel(bc)),
+                                   2);
+            REQUIRE(yf.shape() == yc.shape());
+            CHECK(max_abs_diff(yf, yc) < 1e-5);
+            Tensor dy = Tensor::randn(yf.shape(), g);
+            yf.backward(dy);
+            yc.backward(dy);
+            CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
+            CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
+            CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+        }
+    }
+    CHECK_THROWS_WITH_AS(batch_norm_relu_max_pool2x2(Tensor::ones({2, 3}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+                         doctest::Contains("batch_norm_relu_max_pool2x2: x must be (N,C,H,W) with H, W >= 2, got [2, 3]"),
+                         ShapeError);
 }
 
 TEST_CASE("batch_norm: gradient checks in training and eval") {
