@@ -131,14 +131,20 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
     return record("conv2d", y, {x, w, b}, [x, w, g, NB](const float* dy, Grads& grads) {
         float *dx = grads.get(0), *dw = grads.get(1), *db = grads.get(2);
         const int64_t P = g.pixels(), R = g.rows();
-        if (db)   // db[o] += sum_{n,p} dy[n,o,p]
-            for (int64_t n = 0; n < g.N; ++n)
-                for (int64_t o = 0; o < g.OUT; ++o) {
-                    const float* src = dy + (n * g.OUT + o) * P;
+        if (db)   // db[o] += sum_{n,p} dy[n,o,p]: parallel over channels, vectorized within a plane
+            parallel_for(g.OUT, [&](int64_t o0, int64_t o1) {
+                for (int64_t o = o0; o < o1; ++o) {
                     double acc = 0;
-                    for (int64_t p = 0; p < P; ++p) acc += src[p];
+                    for (int64_t n = 0; n < g.N; ++n) {
+                        const float* src = dy + (n * g.OUT + o) * P;
+                        float plane = 0.f;
+#pragma omp simd reduction(+ : plane)
+                        for (int64_t p = 0; p < P; ++p) plane += src[p];
+                        acc += plane;
+                    }
                     db[o] += float(acc);
                 }
+            }, g.N * P);
         if (!dx && !dw) return;
         Tensor cols = Tensor::empty({R, NB * P}), dprod = Tensor::empty({g.OUT, NB * P});
         for (int64_t n0 = 0; n0 < g.N; n0 += NB) {

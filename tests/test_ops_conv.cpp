@@ -130,6 +130,8 @@ TEST_CASE("conv2d: against a direct double loop, forward and backward") {
         {1, 3, 6, 6, 2, 2, 3, 2, 2, false},   // non-square kernel
         {4, 1, 4, 4, 2, 1, 1, 1, 0, true},    // 1x1 kernel
         {2, 2, 3, 3, 3, 3, 3, 1, 0, true},    // kernel as large as the input: a 1x1 output
+        {3, 2, 16, 16, 3, 3, 3, 1, 1, false}, // a 16x16 image, as E2's second stage
+        {2, 3, 17, 16, 2, 3, 3, 1, 1, true},  // odd height, with a bias (its parallel sum)
     };
     uint64_t seed = 50;
     for (const Conv& g : cases) {
