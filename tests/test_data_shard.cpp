@@ -1,0 +1,41 @@
+// ShardedSampler (data/shard.h): the K ranks' shards of a batch, put side by side, are exactly the
+// global batch a single process draws, pairs kept whole; no MPI needed (rank and K are arguments).
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <vector>
+
+#include "data/shard.h"
+
+using namespace ct;
+
+TEST_CASE("shard: the ranks' shards of every batch concatenate to the 1-process batch") {
+    const BatchSampler whole(40, 12, true, true, 9);   // 3 batches of 12
+    const auto global = whole.batches(2);
+    for (int K : {1, 2, 3, 4}) {
+        std::vector<std::vector<std::vector<int64_t>>> shards;
+        for (int r = 0; r < K; ++r)
+            shards.push_back(ShardedSampler(std::make_unique<BatchSampler>(40, 12, true, true, 9), 1, r, K).batches(2));
+        for (size_t b = 0; b < global.size(); ++b) {
+            std::vector<int64_t> joined;
+            for (int r = 0; r < K; ++r) {
+                CHECK(shards[size_t(r)][b].size() == size_t(12 / K));
+                joined.insert(joined.end(), shards[size_t(r)][b].begin(), shards[size_t(r)][b].end());
+            }
+            CHECK(joined == global[b]);
+        }
+    }
+}
+
+TEST_CASE("shard: a pair batch [firsts, seconds] is cut part by part, so every pair stays on one rank") {
+    // global batch [a0 a1 a2 a3, b0 b1 b2 b3] as the indices 0..7: pair j is (j, j + 4)
+    struct Fixed : Sampler {
+        std::vector<std::vector<int64_t>> batches(int64_t) const override { return {{0, 1, 2, 3, 4, 5, 6, 7}}; }
+    };
+    CHECK(ShardedSampler(std::make_unique<Fixed>(), 2, 0, 2).batches(0)[0] == std::vector<int64_t>{0, 1, 4, 5});
+    CHECK(ShardedSampler(std::make_unique<Fixed>(), 2, 1, 2).batches(0)[0] == std::vector<int64_t>{2, 3, 6, 7});
+    CHECK_THROWS_WITH_AS(ShardedSampler(std::make_unique<Fixed>(), 2, 0, 3).batches(0),
+                         doctest::Contains("does not split over 3 ranks in whole pairs"), ValueError);
+    CHECK_THROWS_WITH_AS(ShardedSampler(std::make_unique<Fixed>(), 1, 3, 3), doctest::Contains("not a valid shard"),
+                         ShapeError);
+}
