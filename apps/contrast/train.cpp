@@ -280,6 +280,7 @@ int train(RunConfig config, const TrainOptions& options) {
 
     g_interrupted = false;
     std::signal(SIGINT, on_sigint);
+    if (dist::world_size() > 1) std::signal(SIGTERM, on_sigint);   // mpirun passes Ctrl-C on as SIGTERM
     for (; r.epoch < r.c.epochs; ++r.epoch) {
         const EpochResult e = run_epoch(r, options);
         if (e.end == EpochResult::End::Diverged) return 1;
@@ -288,11 +289,13 @@ int train(RunConfig config, const TrainOptions& options) {
             std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
                         long(r.step), r.last_path.c_str(), r.dir.c_str());
             std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
             return 0;
         }
         end_epoch(r, e);
     }
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (!dist::is_main()) return 0;
     write_curves(r.dir);
     std::printf("\nfinished: %s (last), %s (best online P@1 %.4f), %s/metrics.csv, %s/loss.png, %s/accuracy.png\n",
