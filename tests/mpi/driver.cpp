@@ -7,7 +7,10 @@
 //           the weights of one step on the whole batch
 //   kill    training steps until rank 1 kills itself (SIGKILL) in the middle of one
 //   error   the same, rank 1 throwing instead: every rank must stop (MPI_Abort), none hang
+//   bench   not a test: median time of GradientAverager::average for the zoo's parameter counts
+//           (docs/DISTRIBUTED.md quotes it)
 // Prints one "ok <check>" line per passed check on rank 0 and exits 1 at the first failure.
+#include <algorithm>
 #include <csignal>
 #include <cmath>
 #include <cstdio>
@@ -198,6 +201,28 @@ void steps_until(const std::function<void()>& failure) {
     std::printf("rank %d: 1000 steps without the failure happening\n", dist::rank());
 }
 
+// The all-reduce alone, for gradients of the model zoo's sizes (counted by nn/models.h, nn/resnet.h).
+void bench() {
+    const std::vector<std::pair<const char*, int64_t>> models{
+        {"E2 w=32 + head (W3)", 312224}, {"E1 D=64 (W1)", 871616}, {"ResNet-18 w=32", 2795040}, {"ResNet-18 w=64", 11168832}};
+    for (const auto& [name, count] : models) {
+        Tensor p = Tensor::zeros({count}).requires_grad_();
+        p.set_grad(Tensor::ones({count}));
+        nn::GradientAverager averager({p});
+        std::vector<double> ms;
+        for (int rep = 0; rep < 23; ++rep) {
+            dist::barrier();   // time the all-reduce, not a rank arriving late
+            const double before = averager.seconds();
+            averager.average();
+            if (rep >= 3) ms.push_back(1e3 * (averager.seconds() - before));
+        }
+        std::sort(ms.begin(), ms.end());
+        if (dist::is_main())
+            std::printf("%-22s %6.2f MB  median %7.2f ms  (min %.2f, max %.2f, 20 runs, %d ranks)\n", name, 4e-6 * double(count),
+                        ms[ms.size() / 2], ms.front(), ms.back(), dist::world_size());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,10 +230,11 @@ int main(int argc, char** argv) {
     try {
         if (mode == "losses") losses();
         else if (mode == "sgd") sgd();
+        else if (mode == "bench") bench();
         else if (mode == "kill") steps_until([] { std::raise(SIGKILL); });
         else if (mode == "error") steps_until([] { CT_THROW(ValueError, "a deliberate failure on rank 1 at step 3"); });
         else {
-            std::fprintf(stderr, "usage: %s losses|sgd|kill|error (under mpirun)\n", argv[0]);
+            std::fprintf(stderr, "usage: %s losses|sgd|kill|error|bench (under mpirun)\n", argv[0]);
             return 2;
         }
     } catch (const std::exception& e) {
