@@ -120,11 +120,13 @@ void losses() {
     const TripletMinerFn hardest = [&](const Tensor& e, const std::vector<int64_t>& l) {
         return batch_hard_miner(e, l, to.distance, 0.5f);
     };
-    for (const auto& [name, miner] : {std::pair{"triplet semihard", semihard}, std::pair{"triplet all", all},
-                                      std::pair{"triplet batch-hard", hardest}})
-        check_loss(name, {a}, shuffled,
+    for (const auto& entry : {std::pair{"triplet semihard", semihard}, std::pair{"triplet all", all},
+                              std::pair{"triplet batch-hard", hardest}}) {
+        const TripletMinerFn& miner = entry.second;   // a plain reference: lambdas may capture it (C++17)
+        check_loss(entry.first, {a}, shuffled,
                    [&](auto& x, auto& l) { return triplet_margin_loss(x[0], miner(x[0].detach(), l).triplets, to); },
                    [&](auto& x, auto& l) { return global_triplet_loss(x[0], l, miner, to); });
+    }
     check_loss("triplet batch-all", {a}, shuffled,
                [&](auto& x, auto& l) { return batch_all_triplet_loss(x[0], l, to); },
                [&](auto& x, auto& l) { return global_batch_all_triplet_loss(x[0], l, to); });
