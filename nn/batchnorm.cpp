@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/ops.h"
+#include "nn/distributed.h"
 
 namespace ct::nn {
 
@@ -23,6 +24,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
                          << (input_dims_ == 2 ? "(N," : "(N,") << num_features << (input_dims_ == 2 ? ")" : ",H,W)")
                          << ", got " << x.shape());
     if (is_training()) num_batches_tracked.data()[0] += 1.f;   // a counter, never differentiated
+    if (sync && is_training()) return sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps);
     return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 

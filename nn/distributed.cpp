@@ -6,12 +6,52 @@
 #include <cstring>
 
 #include "core/distributed.h"
+#include "core/ops.h"
+#include "nn/batchnorm.h"
 
 namespace ct::nn {
 
 void broadcast_state(const Module& m, int root) {
     if (dist::world_size() == 1) return;
     for (const auto& [name, t] : m.state_dict()) dist::broadcast(t.data(), t.numel(), root);
+}
+
+Tensor sync_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, float momentum, float eps) {
+    CT_CHECK(x.defined() && (x.dim() == 2 || x.dim() == 4), "sync_batch_norm: x must be (n,C) or (n,C,H,W), got "
+                                                                 << (x.defined() ? x.shape() : Shape{}));
+    const int64_t C = x.size(1), per_channel = x.numel() / C;
+    // per-channel sums over n (and H, W): (C)
+    auto channel_sum = [](const Tensor& t) { return t.dim() == 4 ? sum(sum(sum(t, 3), 2), 0) : sum(t, 0); };
+    const Tensor sums = unsqueeze(cat({channel_sum(x), channel_sum(square(x))}, 0), 0);   // (1,2C)
+    const Tensor total = sum(all_gather(sums), 0);                                          // (2C) over ranks
+    const int64_t M = dist::allreduce_sum(per_channel);   // values per channel in the global batch
+    CT_CHECK(M > 1, "sync_batch_norm: needs more than one value per channel over all ranks, got " << M);
+    const Tensor mean = narrow(total, 0, 0, C) * (1.f / float(M));
+    const Tensor var = narrow(total, 0, C, C) * (1.f / float(M)) - square(mean);   // biased, E[x^2] - E[x]^2
+    if (running_mean.defined() && running_var.defined()) {
+        NoGradGuard no_grad;   // running stats: the unbiased variance, as batch_norm
+        for (int64_t c = 0; c < C; ++c) {
+            running_mean.data()[c] = (1 - momentum) * running_mean.data()[c] + momentum * mean.data()[c];
+            running_var.data()[c] = (1 - momentum) * running_var.data()[c] +
+                                    momentum * var.data()[c] * float(M) / float(M - 1);
+        }
+    }
+    const Shape bshape = x.dim() == 4 ? Shape{1, C, 1, 1} : Shape{1, C};
+    Tensor y = (x - reshape(mean, bshape)) * reshape(1.f / sqrt(var + eps), bshape);
+    if (weight.defined()) y = y * reshape(weight, bshape);
+    if (bias.defined()) y = y + reshape(bias, bshape);
+    return y;
+}
+
+int64_t convert_sync_batchnorm(Module& m) {
+    int64_t count = 0;
+    for (auto& [name, module] : m.named_modules())
+        if (auto* bn = dynamic_cast<BatchNorm*>(module)) {
+            bn->sync = true;
+            ++count;
+        }
+    return count;
 }
 
 GradientAverager::GradientAverager(std::vector<Tensor> params, int64_t bucket_bytes) : params_(std::move(params)) {

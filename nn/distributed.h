@@ -13,6 +13,15 @@ namespace ct::nn {
 // Every tensor of m's state_dict (parameters and buffers) takes rank 0's values. A collective.
 void broadcast_state(const Module& m, int root = 0);
 
+// Training-mode batch_norm (core/ops.h) with the mean and biased variance of every rank's batch:
+// per-channel sums of x and x^2 go through all_gather, so the backward reaches every rank's
+// inputs (PyTorch's SyncBatchNorm). Running stats as batch_norm, from the global statistics.
+// x:(n,C) or (n,C,H,W) on each rank -> the same shape. A collective.
+Tensor sync_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, float momentum, float eps);
+// Sets every BatchNorm of m to sync_batch_norm in training; returns how many there were.
+int64_t convert_sync_batchnorm(Module& m);
+
 // Averages the gradients of `params` over ranks with MPI_Allreduce, in buckets of about
 // bucket_bytes (bounding the staging copy). It runs after backward, not overlapped with it: on this
 // CPU trainer the all-reduce is a small share of a step (docs/DISTRIBUTED.md measures it).

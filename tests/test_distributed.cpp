@@ -122,7 +122,7 @@ TEST_CASE("distributed: alone, gradient averaging leaves the gradients as they a
     CHECK(averager.bytes_per_step() == 8);
 }
 
-TEST_CASE("distributed: 2 ranks: every global-batch loss and its gradients equal the 1-process run") {
+TEST_CASE("distributed: 2 ranks: every global-batch loss, and sync BatchNorm, with gradients equal the 1-process run") {
     require_mpirun();
     const Result r = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " losses");
     INFO(r.output);
@@ -132,6 +132,9 @@ TEST_CASE("distributed: 2 ranks: every global-batch loss and its gradients equal
         CHECK(r.output.find(std::string("ok ") + loss + ": mean over ranks of the loss") != std::string::npos);
         CHECK(r.output.find(std::string("ok ") + loss + ": the gradient of each rank") != std::string::npos);
     }
+    for (const char* check : {"each rank's output rows", "each rank's input gradient", "the ranks' weight gradients",
+                              "running mean and variance"})
+        CHECK(r.output.find(std::string("ok sync_batch_norm: ") + check) != std::string::npos);
     CHECK(r.output.find("ranks 2, failures 0") != std::string::npos);
 }
 
@@ -141,6 +144,7 @@ TEST_CASE("distributed: 2 ranks: SGD steps with averaged gradients give the 1-pr
     INFO(r.output);
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("ok sgd: two steps on K shards") != std::string::npos);
+    CHECK(r.output.find("ok sgd with 2 sync BatchNorms") != std::string::npos);
 }
 
 TEST_CASE("distributed: 2 ranks: a rank killed or failing mid-step stops the run within seconds") {
@@ -166,10 +170,12 @@ TEST_CASE("distributed: 2 ranks: contrast train writes the run from rank 0, and 
     fs::remove_all(dir);
     const std::string contrast = beside_tests("contrast");
     const std::string train = contrast + " train --method simclr --model e1 --batch-size 32 --epochs 1 " + kMnistTiny;
-    const Result r = run_shell(mpirun(2) + " " + train + " --out " + dir.string() + "/run");
+    // --sync-bn: E1 has no BatchNorm, so the flag is accepted and finds 0 layers to convert
+    const Result r = run_shell(mpirun(2) + " " + train + " --sync-bn --out " + dir.string() + "/run");
     INFO(r.output);
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("parallel   2 ranks (MPI), each 16 of every global batch") != std::string::npos);
+    CHECK(r.output.find("BatchNorm over the global batch (--sync-bn, 0 layers)") != std::string::npos);
     CHECK(r.output.find("all-reduce") != std::string::npos);
     for (const char* f : {"config.json", "metrics.csv", "last.safetensors", "loss.png"})
         CHECK_MESSAGE(fs::exists(dir / "run" / f), f);

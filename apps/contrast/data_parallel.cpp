@@ -53,7 +53,7 @@ std::unique_ptr<Sampler> DataParallel::shard(std::unique_ptr<Sampler> global, in
     return std::make_unique<ShardedSampler>(std::move(global), parts, dist::rank(), dist::world_size());
 }
 
-void DataParallel::start(const RunConfig& c, const Dataset& train, const nn::Module& saved, std::vector<Tensor> params) {
+void DataParallel::start(const RunConfig& c, const Dataset& train, nn::Module& saved, std::vector<Tensor> params) {
     if (dist::world_size() == 1) return;
     // Every rank learns every rank's differences (one broadcast each), so whichever rank stops the
     // run first prints the whole list.
@@ -66,9 +66,12 @@ void DataParallel::start(const RunConfig& c, const Dataset& train, const nn::Mod
     CT_CHECK_AS(ValueError, all.empty(), "the ranks of this run differ: " << all
                                              << "; every rank must get the same flags and the same data");
     nn::broadcast_state(saved);
+    const int64_t synced = c.sync_bn ? nn::convert_sync_batchnorm(saved) : 0;
     averager_ = std::make_unique<nn::GradientAverager>(std::move(params));
-    std::printf("  parallel   %d ranks (MPI), each %ld of every global batch; gradients averaged (%.2f MB a step)\n\n",
-                dist::world_size(), long(c.batch_size / dist::world_size()), averager_->bytes_per_step() / 1e6);
+    std::printf("  parallel   %d ranks (MPI), each %ld of every global batch; gradients averaged (%.2f MB a step); "
+                "BatchNorm %s\n\n", dist::world_size(), long(c.batch_size / dist::world_size()),
+                averager_->bytes_per_step() / 1e6,
+                c.sync_bn ? ("over the global batch (--sync-bn, " + std::to_string(synced) + " layers)").c_str() : "per rank");
 }
 
 float DataParallel::mean(float value) const {

@@ -21,8 +21,9 @@ public:
     // This rank's share of every global batch; parts: images per item (2 for Siamese pairs).
     static std::unique_ptr<Sampler> shard(std::unique_ptr<Sampler> global, int64_t parts);
     // Refuses a run whose ranks differ in a flag or in the training data (every difference named,
-    // on every rank), then gives every rank rank 0's weights and method state.
-    void start(const RunConfig& c, const Dataset& train, const nn::Module& saved, std::vector<Tensor> params);
+    // on every rank), then gives every rank rank 0's weights and method state; --sync-bn switches
+    // its BatchNorm layers to global statistics.
+    void start(const RunConfig& c, const Dataset& train, nn::Module& saved, std::vector<Tensor> params);
     float mean(float value) const;   // over ranks: a step's loss is the mean of the ranks' losses
     bool any(bool flag) const;       // one rank's Ctrl-C stops every rank at the same step
     void average_gradients();

@@ -3,6 +3,8 @@
 //   losses  every global-batch loss (losses/global_batch.h) on this rank's shard against the plain
 //           loss on the whole batch, computed here too, without MPI: mean over ranks of the loss, and
 //           the gradient of this rank's rows / K, must equal the 1-process values
+//           and sync_batch_norm (nn/distributed.h): outputs, input and weight gradients and running
+//           stats of each rank's rows equal batch_norm on the whole batch
 //   sgd     one SGD step of a small MLP with gradients averaged over ranks (nn/distributed.h) gives
 //           the weights of one step on the whole batch
 //   kill    training steps until rank 1 kills itself (SIGKILL) in the middle of one
@@ -27,6 +29,7 @@
 #include "nn/optim.h"
 #include "nn/sequential.h"
 #include "nn/activations.h"
+#include "nn/batchnorm.h"
 
 using namespace ct;
 
@@ -144,11 +147,47 @@ void losses() {
                });
 }
 
-nn::ModulePtr mlp(uint64_t seed) {
+// L = sum(y * proj) over the whole batch is the sum of the ranks' L: no K scaling here.
+void sync_bn() {
+    Generator g(9);
+    const int K = dist::world_size();
+    const int64_t N = 12, n = N / K, C = 3;
+    const Tensor x = Tensor::randn({N, C, 2, 2}, g) * 2.f + 1.f, proj = Tensor::randn({N, C, 2, 2}, g);
+    const Tensor w0 = Tensor::from_vector({1.5f, -0.5f, 0.8f}), b0 = Tensor::from_vector({0.1f, 0.2f, -0.3f});
+    Tensor xr = x.clone().requires_grad_(), wr = w0.clone().requires_grad_(), br = b0.clone().requires_grad_();
+    Tensor rm_ref = Tensor::zeros({C}), rv_ref = Tensor::ones({C});
+    const Tensor ref = batch_norm(xr, wr, br, rm_ref, rv_ref, true, 0.1f, 1e-5f);
+    sum(ref * proj).backward();
+    Tensor xl = my_rows(x, n), wl = w0.clone().requires_grad_(), bl = b0.clone().requires_grad_();
+    Tensor rm = Tensor::zeros({C}), rv = Tensor::ones({C});
+    const Tensor y = nn::sync_batch_norm(xl, wl, bl, rm, rv, 0.1f, 1e-5f);
+    sum(y * narrow(proj, 0, dist::rank() * n, n).clone()).backward();
+    const auto rows = [&](const Tensor& t) { return narrow(t, 0, dist::rank() * n, n).to_vector(); };
+    expect(rel_diff(y.to_vector(), rows(ref)) < 1e-5, "sync_batch_norm: each rank's output rows = batch_norm's",
+           std::to_string(rel_diff(y.to_vector(), rows(ref))));
+    expect(rel_diff(xl.grad().to_vector(), rows(xr.grad())) < 1e-4,
+           "sync_batch_norm: each rank's input gradient = batch_norm's", std::to_string(rel_diff(xl.grad().to_vector(), rows(xr.grad()))));
+    std::vector<float> dw = wl.grad().to_vector();
+    dist::allreduce_sum(dw.data(), int64_t(dw.size()));   // the ranks' parts of dL/dw add up
+    expect(rel_diff(dw, wr.grad().to_vector()) < 1e-4, "sync_batch_norm: the ranks' weight gradients sum to batch_norm's",
+           std::to_string(rel_diff(dw, wr.grad().to_vector())));
+    expect(rel_diff(rm.to_vector(), rm_ref.to_vector()) < 1e-5 && rel_diff(rv.to_vector(), rv_ref.to_vector()) < 1e-5,
+           "sync_batch_norm: running mean and variance = batch_norm's", "");
+}
+
+// Linear, [BatchNorm1d], ReLU, Linear, [BatchNorm1d], ReLU, Linear: two BatchNorms whose
+// all_gathers must pair up across ranks in backward.
+nn::ModulePtr mlp(uint64_t seed, bool bn = false) {
     Generator g(seed);
     auto net = std::make_shared<nn::Sequential>();
     net->push_back(std::make_shared<nn::Linear>(6, 8, g));
+    if (bn) net->push_back(std::make_shared<nn::BatchNorm1d>(8));
     net->push_back(std::make_shared<nn::ReLU>());
+    if (bn) {
+        net->push_back(std::make_shared<nn::Linear>(8, 8, g));
+        net->push_back(std::make_shared<nn::BatchNorm1d>(8));
+        net->push_back(std::make_shared<nn::ReLU>());
+    }
     net->push_back(std::make_shared<nn::Linear>(8, 4, g));
     return net;
 }
@@ -168,9 +207,9 @@ std::vector<float> sgd_step(const nn::ModulePtr& net, const Tensor& v1, const Te
         if (global) averager.average();
         opt.step();
     }
-    std::vector<float> w;
-    for (const Tensor& p : net->parameters())
-        for (float v : p.to_vector()) w.push_back(v);
+    std::vector<float> w;   // the weights and the BatchNorm running stats
+    for (const auto& entry : net->state_dict())
+        for (float v : entry.second.to_vector()) w.push_back(v);
     return w;
 }
 
@@ -186,6 +225,18 @@ void sgd() {
     const double diff = rel_diff(sharded, reference);
     expect(diff < 1e-5, "sgd: two steps on K shards with averaged gradients = two steps on the whole batch",
            "largest relative weight difference " + std::to_string(diff));
+
+    // With BatchNorm: sync BatchNorm on the shards = BatchNorm on the whole batch (per-rank would not be)
+    const nn::ModulePtr with_bn = mlp(dist::rank() == 0 ? 11 : 12, true);
+    nn::broadcast_state(*with_bn);
+    const int64_t synced = nn::convert_sync_batchnorm(*with_bn);
+    const std::vector<float> bn_reference = sgd_step(mlp(11, true), v1, v2, false);
+    const std::vector<float> bn_sharded =
+        sgd_step(with_bn, narrow(v1, 0, dist::rank() * n, n).clone(), narrow(v2, 0, dist::rank() * n, n).clone(), true);
+    const double bn_diff = rel_diff(bn_sharded, bn_reference);
+    expect(synced == 2 && bn_diff < 1e-4,
+           "sgd with 2 sync BatchNorms: weights and running stats after two steps = the whole batch's",
+           std::to_string(synced) + " layers converted, largest relative difference " + std::to_string(bn_diff));
 }
 
 // Steps of gradient averaging; on rank 1, `failure` strikes in the middle of step 3.
@@ -230,7 +281,10 @@ void bench() {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     try {
-        if (mode == "losses") losses();
+        if (mode == "losses") {
+            losses();
+            sync_bn();
+        }
         else if (mode == "sgd") sgd();
         else if (mode == "bench") bench();
         else if (mode == "kill") steps_until([] { std::raise(SIGKILL); });
