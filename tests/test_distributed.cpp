@@ -52,10 +52,15 @@ std::string beside_tests(const std::string& name) {
 
 // mpirun for K local ranks over shared memory, usable in a container: root needs
 // --allow-run-as-root; plm_rsh_agent=false lets OpenMPI start where no ssh is installed (local
-// ranks are forked, the agent is never run); a 60 s timeout turns a hang into a failure.
+// ranks are forked, the agent is never run); a 60 s timeout turns a hang into a failure. Under
+// make debug, LeakSanitizer skips what OpenMPI keeps until exit (tests/mpi/lsan.supp; components
+// stay loaded so that their frames have names to match).
 std::string mpirun(int ranks) {
-    std::string cmd = "OMPI_MCA_plm_rsh_agent=false timeout 60 mpirun --oversubscribe --mca btl self,vader -np " +
-                      std::to_string(ranks);
+    std::string here = __FILE__;   // tests/test_distributed.cpp, relative to the repository root the tests run in
+    const std::string supp = here.substr(0, here.rfind("tests/")) + "tests/mpi/lsan.supp";
+    std::string cmd = "OMPI_MCA_plm_rsh_agent=false OMPI_MCA_mca_base_component_disable_dlclose=1 "
+                      "LSAN_OPTIONS=suppressions=" + supp + ":fast_unwind_on_malloc=0 "
+                      "timeout 60 mpirun --oversubscribe --mca btl self,vader -np " + std::to_string(ranks);
     if (geteuid() == 0) cmd += " --allow-run-as-root";
     return cmd;
 }
