@@ -16,10 +16,16 @@ override CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -fn
 # the cores (a 512x128 normalize took 35 ms instead of 0.09 ms on 2 cores).
 OPENBLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-openmp
 override LDLIBS += -fopenmp -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread
+# MPI (OpenMPI's C API) for data-parallel training, core/distributed.*: its flags from pkg-config,
+# else from the compiler wrapper. A binary started without mpirun never initialises MPI.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null || mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || mpicc --showme:link 2>/dev/null)
+override CXXFLAGS += $(MPI_CFLAGS)
+override LDLIBS += $(MPI_LIBS)
 BUILD    ?= build
 MAKEFLAGS += --jobs=$(shell nproc) --no-print-directory
 PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev doctest-dev libstb-dev libjpeg62-turbo-dev zlib1g-dev \
-            nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev
+            nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev libopenmpi-dev openmpi-bin
 
 LIB_SRCS   := $(wildcard core/*.cpp nn/*.cpp losses/*.cpp data/*.cpp)
 APPLIB_SRCS := $(wildcard apps/lib/*.cpp)
@@ -34,11 +40,12 @@ APPLIB := $(BUILD)/libcontrast_apps.a
 CLI    := $(if $(CLI_SRCS),$(BUILD)/contrast)
 WALKS  := $(patsubst apps/walkthroughs/%.cpp,$(BUILD)/walkthroughs/%,$(WALK_SRCS))
 TESTS  := $(BUILD)/tests
+MPI_DRIVER := $(BUILD)/mpi_driver
 BENCHES := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .PHONY: all test bench debug fuzz fuzz-check-deps deps data run help clean check-deps FORCE
 EXAMPLE := $(BUILD)/core_example
-all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(EXAMPLE)
+all: check-deps $(LIB) $(APPLIB) $(CLI) $(WALKS) $(TESTS) $(MPI_DRIVER) $(EXAMPLE)
 
 # ---- dependency detection: say what is missing and which package brings it
 HASH := \#
@@ -50,6 +57,7 @@ check-deps:
 	@$(if $(call HAVE,doctest/doctest.h),true,echo "error: doctest not found: install doctest-dev (make deps)"; exit 1)
 	@$(if $(call HAVE,stb/stb_image.h),true,echo "error: stb not found: install libstb-dev (make deps)"; exit 1)
 	@$(if $(call HAVE,stdio.h>\n$(HASH)include <jpeglib.h,-ljpeg),true,echo "error: libjpeg-turbo not found: install libjpeg62-turbo-dev (make deps)"; exit 1)
+	@$(if $(call HAVE,mpi.h,$(MPI_CFLAGS) -fsyntax-only),true,echo "error: MPI not found: install libopenmpi-dev openmpi-bin (make deps)"; exit 1)
 
 # Objects depend on the compiler flags too: changing them (ARCH, make debug) rebuilds everything.
 FLAGS_STAMP := $(BUILD)/compile_flags
@@ -87,12 +95,16 @@ CLI_PARTS := $(call obj,$(filter-out apps/contrast/main.cpp,$(CLI_SRCS)))
 $(TESTS): $(call obj,$(TEST_SRCS) fuzz/targets.cpp) $(CLI_PARTS) $(APPLIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
+# The multi-rank checks that tests/test_distributed.cpp launches under mpirun.
+$(MPI_DRIVER): $(BUILD)/obj/tests/mpi/driver.o $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 # Runs the whole doctest suite; the last line is the "N passed, N failed" summary.
-test: check-deps $(TESTS) $(CLI)
+test: check-deps $(TESTS) $(CLI) $(MPI_DRIVER)
 	@$(TESTS) $(TEST_ARGS) | tee $(BUILD)/test.log; status=$${PIPESTATUS[0]}; \
 	  sed -n 's/^\[doctest\] test cases: *\([0-9]*\) *| *\([0-9]*\) passed *| *\([0-9]*\) failed.*/tests: \2 passed, \3 failed/p' $(BUILD)/test.log; \
 	  exit $$status
@@ -119,7 +131,7 @@ bench: check-deps $(BENCHES)
 # ASan + UBSan build of the suite in build-debug/, then run it.
 debug:
 	@$(MAKE) BUILD=build-debug CXXFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS="-fsanitize=address,undefined" build-debug/tests build-debug/contrast
+	  LDLIBS="-fsanitize=address,undefined" build-debug/tests build-debug/contrast build-debug/mpi_driver
 	ASAN_OPTIONS=detect_leaks=1 ./build-debug/tests $(TEST_ARGS)
 
 # ---- fuzzing: one libFuzzer harness per reader (fuzz/targets.cpp), built with clang in build-fuzz/.
@@ -134,7 +146,7 @@ FUZZ_TARGETS := idx idx_gz cifar image safetensors npy config checkpoint_meta me
 FUZZ_BUILD   := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CXXFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -std=c++17 -Wall -Wextra \
-                 -Wno-unused-parameter -Wno-unknown-pragmas -I.
+                 -Wno-unused-parameter -Wno-unknown-pragmas -I. $(MPI_CFLAGS)
 # The config reader checks a method name against the registry, which brings the methods' losses,
 # so the whole library and the CLI's pieces are built (all but the CLI's main).
 FUZZ_SRCS := $(LIB_SRCS) $(APPLIB_SRCS) $(filter-out apps/contrast/main.cpp,$(CLI_SRCS)) fuzz/targets.cpp
@@ -159,7 +171,7 @@ $(FUZZ_LIB): $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/harness.cpp $(FUZZ_LIB) fuzz/targets.h
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer -DCT_FUZZ_TARGET=$* $(filter-out %.h,$^) -o $@ \
-	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread
+	  -L$(OPENBLAS_DIR) -Wl,-rpath,$(OPENBLAS_DIR) -lopenblas -lstb -ljpeg -lz -lpthread $(MPI_LIBS)
 
 $(SEEDER): $(call obj,fuzz/make_seeds.cpp fuzz/targets.cpp) $(CLI_PARTS) $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -169,4 +169,10 @@ Tensor embedding(const Tensor& weight, const std::vector<int64_t>& ids, const Sh
 // one backward). losses/nt_xent.h builds the loss from it on normalized rows.
 Tensor paired_cross_entropy(const Tensor& z, float temperature);
 
+// ---------------------------------------------------------------- distributed (ops_distributed.cpp)
+// x:(n_r, ...) on rank r of K -> (n_0 + .. + n_{K-1}, ...), every rank's rows in rank order (x
+// itself at K = 1). Backward: each rank gets its rows of the gradient SUMMED over ranks. A collective
+// (core/distributed.h): every rank calls it, in the same order; rows_per_rank receives the n_r.
+Tensor all_gather(const Tensor& x, std::vector<int64_t>* rows_per_rank = nullptr);
+
 }  // namespace ct

@@ -17,6 +17,15 @@ double now_seconds() {
 
 Batch make_batch(const Dataset& data, const std::vector<int64_t>& indices, const std::vector<Transform>& views,
                  uint64_t seed, int64_t epoch, int64_t position) {
+    std::vector<int64_t> positions(indices.size());
+    for (size_t i = 0; i < positions.size(); ++i) positions[i] = position + int64_t(i);
+    return make_batch(data, indices, views, seed, epoch, positions);
+}
+
+Batch make_batch(const Dataset& data, const std::vector<int64_t>& indices, const std::vector<Transform>& views,
+                 uint64_t seed, int64_t epoch, const std::vector<int64_t>& positions) {
+    CT_CHECK(positions.size() == indices.size(),
+             "make_batch: " << positions.size() << " positions for " << indices.size() << " samples");
     Batch out;
     out.indices = indices;
     const int64_t B = int64_t(indices.size());
@@ -30,7 +39,7 @@ Batch make_batch(const Dataset& data, const std::vector<int64_t>& indices, const
     out.views = V;
     for (int64_t v = 0; v < V; ++v) out.labels.insert(out.labels.end(), labels.begin(), labels.end());
     for (int64_t i = 0; i < B; ++i) {
-        Generator gen = Generator::for_sample(seed, uint64_t(epoch), uint64_t(position + i));
+        Generator gen = Generator::for_sample(seed, uint64_t(epoch), uint64_t(positions[size_t(i)]));
         for (int64_t v = 0; v < V; ++v) {
             const Tensor view = views[size_t(v)](data.image(indices[size_t(i)]), gen);
             if (!out.images.defined()) {
@@ -73,8 +82,7 @@ void Loader::start_epoch(int64_t epoch) {
     stop();
     epoch_ = epoch;
     batches_ = sampler_.batches(epoch);
-    positions_.assign(batches_.size(), 0);
-    for (size_t b = 1; b < batches_.size(); ++b) positions_[b] = positions_[b - 1] + int64_t(batches_[b - 1].size());
+    positions_ = sampler_.positions(epoch, batches_);
     ready_.clear();
     next_to_make_ = next_to_give_ = 0;
     stopping_ = false;

@@ -49,6 +49,9 @@ struct LoaderStats {
 // Makes one batch: sample i of the batch is at `position + i` in its epoch, which seeds its views.
 Batch make_batch(const Dataset& data, const std::vector<int64_t>& indices, const std::vector<Transform>& views,
                  uint64_t seed, int64_t epoch, int64_t position);
+// The same with each sample's epoch position given (Sampler::positions: a shard keeps global ones).
+Batch make_batch(const Dataset& data, const std::vector<int64_t>& indices, const std::vector<Transform>& views,
+                 uint64_t seed, int64_t epoch, const std::vector<int64_t>& positions);
 
 // The dataset and the sampler must outlive the loader (it keeps references, like a PyTorch DataLoader).
 class Loader {
@@ -73,7 +76,7 @@ private:
     LoaderOptions options_;
     int64_t epoch_ = -1;
     std::vector<std::vector<int64_t>> batches_;
-    std::vector<int64_t> positions_;   // first epoch position of each batch
+    std::vector<std::vector<int64_t>> positions_;   // epoch position of each sample of each batch
 
     mutable std::mutex mutex_;
     std::condition_variable ready_cv_, space_cv_;

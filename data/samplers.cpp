@@ -9,6 +9,16 @@
 #include "core/random.h"
 
 namespace ct {
+
+std::vector<std::vector<int64_t>> Sampler::positions(int64_t, const std::vector<std::vector<int64_t>>& batches) const {
+    std::vector<std::vector<int64_t>> out;
+    int64_t next = 0;
+    for (const std::vector<int64_t>& b : batches) {
+        out.emplace_back(b.size());
+        for (int64_t& p : out.back()) p = next++;
+    }
+    return out;
+}
 namespace {
 
 constexpr uint64_t kSamplerSalt = 0x53414d504c455253ull;   // "SAMPLERS"

@@ -17,6 +17,11 @@ class Sampler {
 public:
     virtual ~Sampler() = default;
     virtual std::vector<std::vector<int64_t>> batches(int64_t epoch) const = 0;
+    // The epoch position of each sample of `batches` (this epoch's), which seeds its augmentation
+    // (loader.h): by default the batches follow one another. A shard of a global batch (shard.h)
+    // keeps the global positions, so K ranks augment exactly as one process.
+    virtual std::vector<std::vector<int64_t>> positions(int64_t epoch,
+                                                        const std::vector<std::vector<int64_t>>& batches) const;
 };
 
 class BatchSampler : public Sampler {

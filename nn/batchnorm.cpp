@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/ops.h"
+#include "nn/distributed.h"
 
 namespace ct::nn {
 
@@ -25,6 +26,11 @@ Tensor BatchNorm::forward_fused(const Tensor& x, Then then) {
                          << (input_dims_ == 2 ? "(N," : "(N,") << num_features << (input_dims_ == 2 ? ")" : ",H,W)")
                          << ", got " << x.shape());
     if (is_training()) num_batches_tracked.data()[0] += 1.f;   // a counter, never differentiated
+    if (sync && is_training()) {   // the global batch's statistics; the fused ops know only this rank's
+        Tensor y = sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps);
+        if (then == Then::Nothing) return y;
+        return then == Then::Relu ? relu(y) : max_pool2d(relu(y), 2);
+    }
     auto* op = then == Then::Nothing ? batch_norm : then == Then::Relu ? batch_norm_relu : batch_norm_relu_max_pool2x2;
     return op(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }

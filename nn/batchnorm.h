@@ -18,6 +18,7 @@ public:
     int64_t num_features;
     float eps, momentum;
     Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+    bool sync = false;   // training statistics over every rank's batch (nn/distributed.h, --sync-bn)
 
 protected:
     BatchNorm(int64_t num_features, int64_t input_dims, float eps, float momentum);

@@ -183,6 +183,8 @@ const std::vector<Row> kRows = {
     {"reduce_losses",[](Generator& g) { return Inputs{nonzero(g, {6})}; },                     [](const Inputs& x) { return reduce_losses(relu(x[0]), Reduction::MeanNonZero); }},
     // 3 pairs of rows in 4-D; not unit rows: the op's formula holds for any z
     {"paired_cross_entropy",[](Generator& g) { return Inputs{randn(g, {6, 4})}; },            [](const Inputs& x) { return paired_cross_entropy(x[0], 0.7f); }},
+    // one rank here (tests/test_distributed.cpp runs 2); squared so backward sees a dy that varies
+    {"all_gather", [](Generator& g) { return Inputs{randn(g, {3, 2, 2})}; },                  [](const Inputs& x) { return square(all_gather(x[0])); }},
 };
 // clang-format on
 

@@ -144,6 +144,11 @@ const std::vector<Field>& config_fields() {
         shown(row("seed", "--seed", "seed of every random choice", &RunConfig::seed), "run"),
         shown(nonempty(row("out", "--out", "run directory (config, metrics, checkpoints, pictures)", &RunConfig::out)), "run"),
         optional_in_json(row("version", "", "the contrast version that wrote the run", &RunConfig::version)),
+        // data-parallel training (mpi)
+        shown(optional_in_json(row("sync_bn", "--sync-bn",
+                                   "under mpirun: BatchNorm statistics over every rank's batch (default: per rank)",
+                                   &RunConfig::sync_bn)),
+              "training", [](const RunConfig& c) { return c.sync_bn; }),
     };
     return table;
 }

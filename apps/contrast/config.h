@@ -42,6 +42,8 @@ struct RunConfig {
     uint64_t seed = 0;
     std::string out = "runs/run";
     std::string version = kVersion;
+    // data-parallel training (mpi)
+    bool sync_bn = false;                // under mpirun: BatchNorm statistics over the global batch
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from

@@ -14,6 +14,7 @@
 #include "apps/contrast/pictures.h"
 #include "apps/contrast/train.h"
 #include "core/check.h"
+#include "core/distributed.h"
 #include "core/parallel.h"
 
 using namespace ct::app;
@@ -166,6 +167,8 @@ int main(int argc, char** argv) {
             return augment_grid(c, grid_images, grid_views, grid_out);
         }
     } catch (const std::exception& e) {
+        // Under mpirun the other ranks would wait forever in their next collective: stop them all.
+        if (ct::dist::launched() && ct::dist::world_size() > 1) ct::dist::abort_all(e.what());
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }

@@ -1,7 +1,7 @@
 // --method siamese: Hadsell et al.'s contrastive loss on balanced pairs, one network embedding both
 // halves (the weight sharing), raw (unnormalised) outputs compared by Euclidean distance.
 #include "apps/contrast/method.h"
-#include "losses/contrastive.h"
+#include "losses/global_batch.h"
 #include "nn/models.h"
 
 namespace ct::app {
@@ -18,7 +18,7 @@ public:
         ContrastiveOptions o;
         o.margin = margin_;
         o.half = false;   // y d^2 + (1-y) max(0, m-d)^2, without the 1/2
-        return contrastive_loss(narrow(e, 0, 0, P), narrow(e, 0, P, P), Tensor::from_vector(pair_targets(b.labels)), o);
+        return global_contrastive_loss(narrow(e, 0, 0, P), narrow(e, 0, P, P), Tensor::from_vector(pair_targets(b.labels)), o);
     }
 
 private:

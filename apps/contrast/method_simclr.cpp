@@ -3,7 +3,7 @@
 // Evaluated on the encoder's representation, before the head.
 #include "apps/contrast/method.h"
 #include "core/ops.h"
-#include "losses/nt_xent.h"
+#include "losses/global_batch.h"
 #include "nn/models.h"
 
 namespace ct::app {
@@ -16,7 +16,8 @@ public:
     Tensor loss(const Model& m, const Batch& b) override {
         const int64_t B = b.images.size(0) / 2;
         Tensor z = m.train_output(b.images);
-        return nt_xent_loss(narrow(z, 0, 0, B), narrow(z, 0, B, B), temperature_);
+        // Under mpirun the negatives are every rank's images (losses/global_batch.h).
+        return global_nt_xent_loss(narrow(z, 0, 0, B), narrow(z, 0, B, B), temperature_);
     }
 
 private:

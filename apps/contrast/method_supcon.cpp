@@ -3,7 +3,7 @@
 // are the only difference from --method simclr.
 #include "apps/contrast/method.h"
 #include "core/ops.h"
-#include "losses/supcon.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -18,7 +18,7 @@ public:
         SupConOptions o;
         o.temperature = temperature_;
         o.base_temperature = temperature_;
-        return supcon_loss(std::vector<Tensor>{narrow(z, 0, 0, B), narrow(z, 0, B, B)},
+        return global_supcon_loss(std::vector<Tensor>{narrow(z, 0, 0, B), narrow(z, 0, B, B)},
                            std::vector<int64_t>(b.labels.begin(), b.labels.begin() + B), o);
     }
 

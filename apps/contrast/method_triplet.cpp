@@ -3,7 +3,7 @@
 #include "apps/contrast/method.h"
 #include "core/ops.h"
 #include "losses/miners.h"
-#include "losses/triplet.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -17,20 +17,21 @@ public:
         TripletOptions o;
         o.margin = margin_;
         o.distance = Distance::euclidean(false);
-        if (miner_ == "batch-all") return batch_all_triplet_loss(e, b.labels, o);
-        TripletMining mining;
-        if (miner_ == "batch-hard") {
-            mining = batch_hard_miner(e.detach(), b.labels, o.distance, margin_);
-        } else {
+        // Under mpirun, mining and loss cover every rank's embeddings (losses/global_batch.h).
+        if (miner_ == "batch-all") return global_batch_all_triplet_loss(e, b.labels, o);
+        const TripletMinerFn miner = [&](const Tensor& all, const std::vector<int64_t>& labels) {
+            if (miner_ == "batch-hard") return batch_hard_miner(all, labels, o.distance, margin_);
             const TripletType type = miner_ == "all" ? TripletType::All
                                      : miner_ == "hard" ? TripletType::Hard
                                      : miner_ == "easy" ? TripletType::Easy : TripletType::SemiHard;
-            mining = triplet_margin_miner(e.detach(), b.labels, margin_, type, o.distance);
-        }
+            return triplet_margin_miner(all, labels, margin_, type, o.distance);
+        };
+        TripletMining mining;
+        Tensor loss = global_triplet_loss(e, b.labels, miner, o, &mining);
         easy_ += mining.easy;
         semihard_ += mining.semihard;
         hard_ += mining.hard;
-        return triplet_margin_loss(e, mining.triplets, o);
+        return loss;
     }
 
     // What the miner saw this epoch.

@@ -12,11 +12,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "apps/contrast/data_parallel.h"
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
 #include "apps/lib/progress.h"
 #include "core/autograd.h"
+#include "core/distributed.h"
 #include "core/parallel.h"
 #include "nn/checkpoint.h"
 
@@ -57,6 +59,7 @@ struct Run {
     int64_t epoch = 0, step = 0;
     Progress progress;
     bool warned_collapse = false;
+    DataParallel parallel;   // under mpirun: shards, checks, averaged gradients (data_parallel.h)
 };
 
 // The directory and the config: a fresh run refuses to overwrite another unless told to; a resumed
@@ -110,7 +113,7 @@ void build(Run& r) {
     std::printf("  parameters %s\n  online P@1 each epoch: %ld test images against %ld training images, evenly spaced\n\n",
                 nn::with_thousands(r.saved->num_parameters()).c_str(), long(std::min<int64_t>(1000, r.d.test.size())),
                 long(std::min<int64_t>(5000, r.d.train.size())));
-    r.sampler = r.method->sampler(c, r.d.train);
+    r.sampler = DataParallel::shard(r.method->sampler(c, r.d.train), r.method->images_per_item());
     r.lo.workers = c.workers;
     r.lo.seed = c.seed;
     r.lo.views = r.method->views(c, r.d);
@@ -154,7 +157,7 @@ void resume(Run& r) {
     r.progress = progress_from_metadata(st.config_json, path, r.steps_per_epoch);
     r.epoch = st.epoch;
     r.step = st.step;
-    trim_metrics(r.dir + "/metrics.csv", r.epoch);
+    if (dist::is_main()) trim_metrics(r.dir + "/metrics.csv", r.epoch);
     std::printf("resumed from %s at epoch %ld, step %ld\n", path.c_str(), long(r.epoch + 1), long(r.step));
 }
 
@@ -190,7 +193,7 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
     while (r.loader->next(b)) {
         r.schedule.apply(*r.opt, r.step);
         Tensor loss = r.objective->loss(r.m, b);
-        const float value = loss.item();
+        const float value = r.parallel.mean(loss.item());
         if (!std::isfinite(value)) {
             bar.finish();
             const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
@@ -202,6 +205,7 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
         }
         r.opt->zero_grad();
         loss.backward();
+        r.parallel.average_gradients();
         r.opt->step();
         {
             NoGradGuard no_grad;   // EMA updates and the like are not part of the graph
@@ -214,7 +218,7 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
         bar.step(r.images_per_step, wait_now - waited,
                  {{"loss", r.progress.epoch_loss_sum / double(r.progress.epoch_batches)}});
         waited = wait_now;
-        if (g_interrupted || (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
+        if (r.parallel.any(g_interrupted) || (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
             bar.finish();
             out.end = EpochResult::End::Interrupted;
             return out;
@@ -226,6 +230,11 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
 
 // The on-line check, the epoch's line and metrics.csv row, a collapse warning, the checkpoints.
 void end_epoch(Run& r, const EpochResult& e) {
+    if (!dist::is_main()) {   // rank 0 alone checks, reports and writes; the others train on
+        r.progress.epoch_loss_sum = 0;
+        r.progress.epoch_batches = 0;
+        return;
+    }
     const double wait_share = r.loader->stats().wait_seconds / std::max(e.seconds, 1e-9);
     const double mean_loss = r.progress.epoch_loss_sum / double(std::max<int64_t>(1, r.progress.epoch_batches));
     const OnlineCheck check = online_check(r.c, r.m, r.d);
@@ -234,7 +243,7 @@ void end_epoch(Run& r, const EpochResult& e) {
     const double images_per_second = double(r.images_per_step * (r.steps_per_epoch - e.skipped)) / std::max(e.seconds, 1e-9);
     std::printf("epoch %ld/%ld  loss %.4f  online P@1 %.4f  lr %.3g  %.1f s  %.0f img/s  data wait %.1f%%%s\n",
                 long(r.epoch + 1), long(r.c.epochs), mean_loss, p1, double(lr), e.seconds, images_per_second,
-                100 * wait_share, r.objective->epoch_note().c_str());
+                100 * wait_share, (r.objective->epoch_note() + r.parallel.epoch_note()).c_str());
     if (check.spread < 0.01 && !r.warned_collapse) {
         r.warned_collapse = true;
         std::printf("warning: the embeddings have collapsed to nearly one point (relative spread %.4f)%s\n", check.spread,
@@ -257,30 +266,37 @@ void end_epoch(Run& r, const EpochResult& e) {
 
 int train(RunConfig config, const TrainOptions& options) {
     Run r;
-    r.c = open_run(std::move(config), options);
+    DataParallel::quiet_other_ranks();
+    // Under mpirun only rank 0 creates or checks RUN_DIR; every rank reads a resumed run's files.
+    r.c = dist::is_main() || options.resume ? open_run(std::move(config), options) : std::move(config);
     build(r);
     if (options.resume) {
         resume(r);
-    } else {
+    } else if (dist::is_main()) {
         write_text_atomic(r.dir + "/config.json", to_json(r.c).dump(2) + "\n");
         write_text_atomic(r.dir + "/metrics.csv", "epoch,loss,online_p_at_1,lr,seconds,data_wait_share,images_per_second\n");
     }
+    r.parallel.start(r.c, r.d.train, *r.saved, r.saved->parameters());
 
     g_interrupted = false;
     std::signal(SIGINT, on_sigint);
+    if (dist::world_size() > 1) std::signal(SIGTERM, on_sigint);   // mpirun passes Ctrl-C on as SIGTERM
     for (; r.epoch < r.c.epochs; ++r.epoch) {
         const EpochResult e = run_epoch(r, options);
         if (e.end == EpochResult::End::Diverged) return 1;
         if (e.end == EpochResult::End::Interrupted) {
-            save(r, r.last_path, r.epoch);
+            if (dist::is_main()) save(r, r.last_path, r.epoch);
             std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
                         long(r.step), r.last_path.c_str(), r.dir.c_str());
             std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
             return 0;
         }
         end_epoch(r, e);
     }
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (!dist::is_main()) return 0;
     write_curves(r.dir);
     std::printf("\nfinished: %s (last), %s (best online P@1 %.4f), %s/metrics.csv, %s/loss.png, %s/accuracy.png\n",
                 r.last_path.c_str(), r.best_path.c_str(), r.progress.best, r.dir.c_str(), r.dir.c_str(), r.dir.c_str());

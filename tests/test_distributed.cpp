@@ -1,0 +1,206 @@
+// Data-parallel training over MPI. Alone (this process has no launcher, so it is rank 0 of 1):
+// all_gather is the identity with an identity backward, and every global-batch loss is its plain
+// twin. With 2 real ranks, through `mpirun -np 2` over shared memory: build/mpi_driver (tests/mpi/)
+// checks each loss's value and input gradients and an SGD step against the 1-process run, and that
+// a killed or failing rank stops the run within seconds; the CLI trains with 2 ranks, rank 0 alone
+// writing, and refuses ranks started with different flags, naming the flag.
+// If mpirun is missing or cannot start 2 ranks here, the mpirun cases FAIL saying so: they never
+// pass silently.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "core/distributed.h"
+#include "core/ops.h"
+#include "core/random.h"
+#include "losses/global_batch.h"
+#include "losses/nt_xent.h"
+#include "nn/distributed.h"
+
+namespace fs = std::filesystem;
+using namespace ct;
+
+namespace {
+
+struct Result {
+    int exit_code;
+    std::string output;   // stdout and stderr together
+    double seconds;
+};
+
+Result run_shell(const std::string& command) {
+    const auto start = std::chrono::steady_clock::now();
+    FILE* pipe = popen(("{ " + command + "; } 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    const int status = pclose(pipe);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, s};
+}
+
+std::string beside_tests(const std::string& name) {
+    return (fs::read_symlink("/proc/self/exe").parent_path() / name).string();
+}
+
+// mpirun for K local ranks over shared memory, usable in a container: root needs
+// --allow-run-as-root; plm_rsh_agent=false lets OpenMPI start where no ssh is installed (local
+// ranks are forked, the agent is never run); a 60 s timeout turns a hang into a failure. Under
+// make debug, LeakSanitizer skips what OpenMPI keeps until exit (tests/mpi/lsan.supp; components
+// stay loaded so that their frames have names to match).
+std::string mpirun(int ranks) {
+    std::string here = __FILE__;   // tests/test_distributed.cpp, relative to the repository root the tests run in
+    const std::string supp = here.substr(0, here.rfind("tests/")) + "tests/mpi/lsan.supp";
+    std::string cmd = "OMPI_MCA_plm_rsh_agent=false OMPI_MCA_mca_base_component_disable_dlclose=1 "
+                      "LSAN_OPTIONS=suppressions=" + supp + ":fast_unwind_on_malloc=0 "
+                      "timeout 60 mpirun --oversubscribe --mca btl self,vader -np " + std::to_string(ranks);
+    if (geteuid() == 0) cmd += " --allow-run-as-root";
+    return cmd;
+}
+
+// Fails, saying why, unless mpirun can start 2 ranks here.
+void require_mpirun() {
+    const Result which = run_shell("command -v mpirun");
+    REQUIRE_MESSAGE(which.exit_code == 0, "mpirun not found: install openmpi-bin (make deps); the 2-rank tests cannot run");
+    const Result hello = run_shell(mpirun(2) + " true");
+    REQUIRE_MESSAGE(hello.exit_code == 0, "mpirun cannot start 2 ranks here, so the 2-rank tests cannot run:\n"
+                                              << hello.output);
+}
+
+// The tiny MNIST run of tests/test_cli.cpp, one thread per rank.
+const std::string kMnistTiny = "--data mnist-sample --train-limit 400 --test-limit 100 --threads 1 --workers 1";
+
+}  // namespace
+
+TEST_CASE("distributed: alone, the process is rank 0 of 1 and never starts MPI") {
+    CHECK(dist::world_size() == 1);
+    CHECK(dist::rank() == 0);
+    CHECK(dist::is_main());
+    CHECK_FALSE(dist::launched());
+    CHECK(dist::allreduce_sum(int64_t(5)) == 5);   // the sum over one rank
+}
+
+TEST_CASE("distributed: all_gather of one rank is x, and its gradient is dy") {
+    Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {3, 2}).requires_grad_();
+    std::vector<int64_t> rows;
+    Tensor y = all_gather(x, &rows);
+    CHECK(y.shape() == Shape{3, 2});
+    CHECK(y.to_vector() == x.to_vector());
+    CHECK(rows == std::vector<int64_t>{3});
+    // L = sum(y * w): dL/dx = w (one rank: the sum over ranks is the one term)
+    const Tensor w = Tensor::from_vector({0.5f, -1, 2, 0, 3, 1}, {3, 2});
+    sum(y * w).backward();
+    CHECK(x.grad().to_vector() == w.to_vector());
+    CHECK_THROWS_WITH_AS(all_gather(Tensor::scalar(1.f)), doctest::Contains("at least one dimension"), ShapeError);
+}
+
+TEST_CASE("distributed: alone, each global-batch loss is its plain loss") {
+    Generator g(4);
+    const Tensor a = Tensor::randn({6, 3}, g), b = Tensor::randn({6, 3}, g);
+    const std::vector<int64_t> labels{0, 1, 0, 1, 2, 2};
+    CHECK(global_nt_xent_loss(a, b, 0.5f).item() == nt_xent_loss(a, b, 0.5f).item());
+    CHECK(global_info_nce(a, b, 0.5f).item() == info_nce(a, b, Tensor(), 0.5f).item());
+    CHECK(global_supcon_loss({a, b}, labels, {}).item() == supcon_loss(std::vector<Tensor>{a, b}, labels, {}).item());
+    CHECK(global_contrastive_loss_pml(a, labels).item() == contrastive_loss_pml(a, labels).item());
+    CHECK(global_batch_all_triplet_loss(a, labels, {}).item() == batch_all_triplet_loss(a, labels, {}).item());
+    // global_reduce over one rank: K = 1, so the mean of (1, 3, 0) is 4/3 and over the non-zero 4/2
+    const Tensor t = Tensor::from_vector({1, 3, 0});
+    CHECK(global_reduce(t, Reduction::Mean, t).item() == doctest::Approx(4.0 / 3));
+    CHECK(global_reduce(t, Reduction::MeanNonZero, t).item() == doctest::Approx(2.0));
+    CHECK(global_reduce(t, Reduction::Sum, t).item() == doctest::Approx(4.0));
+    CHECK(global_reduce(Tensor(), Reduction::Mean, t).item() == 0.f);   // no term anywhere: 0
+}
+
+TEST_CASE("distributed: alone, gradient averaging leaves the gradients as they are") {
+    Tensor p = Tensor::from_vector({1, 2}).requires_grad_();
+    sum(p * p).backward();   // dp = 2p = (2, 4)
+    nn::GradientAverager averager({p});
+    averager.average();
+    CHECK(p.grad().to_vector() == std::vector<float>{2, 4});
+    CHECK(averager.bytes_per_step() == 8);
+}
+
+TEST_CASE("distributed: 2 ranks: every global-batch loss, and sync BatchNorm, with gradients equal the 1-process run") {
+    require_mpirun();
+    const Result r = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " losses");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    for (const char* loss : {"nt_xent", "info_nce", "supcon", "triplet semihard", "triplet all", "triplet batch-hard",
+                             "triplet batch-all", "contrastive (pml, all pairs)", "contrastive (Hadsell pairs)"}) {
+        CHECK(r.output.find(std::string("ok ") + loss + ": mean over ranks of the loss") != std::string::npos);
+        CHECK(r.output.find(std::string("ok ") + loss + ": the gradient of each rank") != std::string::npos);
+    }
+    for (const char* check : {"each rank's output rows", "each rank's input gradient", "the ranks' weight gradients",
+                              "running mean and variance"})
+        CHECK(r.output.find(std::string("ok sync_batch_norm: ") + check) != std::string::npos);
+    CHECK(r.output.find("ranks 2, failures 0") != std::string::npos);
+}
+
+TEST_CASE("distributed: 2 ranks: SGD steps with averaged gradients give the 1-process weights") {
+    require_mpirun();
+    const Result r = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " sgd");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("ok sgd: two steps on K shards") != std::string::npos);
+    CHECK(r.output.find("ok sgd with 2 sync BatchNorms") != std::string::npos);
+}
+
+TEST_CASE("distributed: 2 ranks: a rank killed or failing mid-step stops the run within seconds") {
+    require_mpirun();
+    const Result killed = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " kill");
+    INFO(killed.output);
+    CHECK(killed.exit_code != 0);
+    CHECK(killed.exit_code != 124);   // not the 60 s timeout: mpirun itself ended the run
+    CHECK(killed.seconds < 15);
+    CHECK(killed.output.find("without the failure") == std::string::npos);
+
+    const Result failed = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " error");
+    INFO(failed.output);
+    CHECK(failed.exit_code != 0);
+    CHECK(failed.exit_code != 124);
+    CHECK(failed.seconds < 15);
+    CHECK(failed.output.find("error (rank 1 of 2): a deliberate failure on rank 1 at step 3") != std::string::npos);
+}
+
+TEST_CASE("distributed: 2 ranks: contrast train writes the run from rank 0, and refuses mismatched ranks by flag") {
+    require_mpirun();
+    const fs::path dir = fs::temp_directory_path() / ("contrast_mpi_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    const std::string contrast = beside_tests("contrast");
+    const std::string train = contrast + " train --method simclr --model e1 --batch-size 32 --epochs 1 " + kMnistTiny;
+    // --sync-bn: E1 has no BatchNorm, so the flag is accepted and finds 0 layers to convert
+    const Result r = run_shell(mpirun(2) + " " + train + " --sync-bn --out " + dir.string() + "/run");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("parallel   2 ranks (MPI), each 16 of every global batch") != std::string::npos);
+    CHECK(r.output.find("BatchNorm over the global batch (--sync-bn, 0 layers)") != std::string::npos);
+    CHECK(r.output.find("all-reduce") != std::string::npos);
+    for (const char* f : {"config.json", "metrics.csv", "last.safetensors", "loss.png"})
+        CHECK_MESSAGE(fs::exists(dir / "run" / f), f);
+    // rank 1 printed nothing to stdout: the summary appears once
+    CHECK(r.output.find("finished:") == r.output.rfind("finished:"));
+
+    // MPMD launch: rank 0 and rank 1 get different --lr
+    const std::string base = contrast + " train --method simclr --model e1 --batch-size 32 --epochs 1 " + kMnistTiny +
+                             " --out " + dir.string() + "/mismatch";
+    std::string two = mpirun(1) + " " + base + " --lr 0.1 : -np 1 " + base + " --lr 0.2";
+    const Result m = run_shell(two);
+    INFO(m.output);
+    CHECK(m.exit_code != 0);
+    CHECK(m.output.find("the ranks of this run differ: --lr (rank 0: 0.1") != std::string::npos);
+    CHECK(m.output.find("rank 1: 0.2") != std::string::npos);
+
+    // 3 ranks cannot share a batch of 32
+    const Result odd = run_shell(mpirun(3) + " " + train + " --out " + dir.string() + "/odd");
+    INFO(odd.output);
+    CHECK(odd.exit_code != 0);
+    CHECK(odd.output.find("does not split over 3 ranks") != std::string::npos);
+    fs::remove_all(dir);
+}
