@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "apps/contrast/method.h"
+#include "apps/contrast/text_method.h"
 #include "apps/lib/linear_probe.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/npy.h"
@@ -45,6 +46,7 @@ OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d) {
 }
 
 int evaluate(const std::string& run_dir, const EvalOptions& options) {
+    if (find_method(load_config(run_dir).method).text()) return evaluate_text(run_dir, options.checkpoint);
     LoadedRun r = load_run(run_dir, options.checkpoint);
     const RunConfig& c = r.config;
     const Transform t = eval_transform(r.data);

@@ -15,6 +15,7 @@
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
+#include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
 #include "core/autograd.h"
 #include "core/parallel.h"
@@ -256,6 +257,7 @@ void end_epoch(Run& r, const EpochResult& e) {
 }  // namespace
 
 int train(RunConfig config, const TrainOptions& options) {
+    if (const TextMethod* text = find_method(config.method).text()) return train_text(*text, std::move(config), options);
     Run r;
     r.c = open_run(std::move(config), options);
     build(r);
