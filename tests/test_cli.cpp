@@ -326,7 +326,7 @@ TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file 
         {"threads", 100000, "field \"threads\" must be at most 256, got 100000"},
         {"width", -1, "field \"width\" must be > 0, got -1"},
         {"batch_size", 0, "field \"batch_size\" must be > 0, got 0"},
-        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier, got 'bogus'"},
+        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|simcse|sts-regression, got 'bogus'"},
         {"surprise", 1, "unknown field \"surprise\""},
     };
     for (const Case& c : cases) {

@@ -115,7 +115,7 @@ const std::vector<Field>& config_fields() {
                              &RunConfig::data_dir)),
         shown(one_of(row("model", "--model", "encoder", &RunConfig::model), models), "model"),
         shown(positive(row("width", "--width", "channel width of e2 / resnet18", &RunConfig::width), 1024), "model",
-              [](const RunConfig& c) { return c.model != "e1"; }),
+              [](const RunConfig& c) { return c.model == "e2" || c.model == "resnet18"; }),
         shown(positive(row("embedding_dim", "--embedding-dim", "embedding (or projection) dimension",
                            &RunConfig::embedding_dim), 16384), "model"),
         shown(positive(row("epochs", "--epochs", "training epochs", &RunConfig::epochs), 100000), "training"),
