@@ -100,6 +100,10 @@ TEST_CASE("cli text: simcse and sts-regression train, --init chains them, eval s
     const std::string json = read_text(reg + "/eval.json");
     for (const char* key : {"\"dev\"", "\"test\"", "\"spearman_x100\"", "\"pearson_x100\"", "\"alignment\"", "\"uniformity\""})
         CHECK_MESSAGE(json.find(key) != std::string::npos, key);
+    const Result p = run("embed " + reg);
+    CHECK(p.exit_code == 1);
+    CHECK(p.output.find("is a text run (--method sts-regression): of the commands, only eval reads it so far") !=
+          std::string::npos);
 }
 
 TEST_CASE("cli text: wrong combinations are named") {
