@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "apps/contrast/text_method.h"
 #include "core/random.h"
 
 namespace fs = std::filesystem;
@@ -131,4 +132,16 @@ TEST_CASE("cli text: wrong combinations are named") {
     CHECK(error_of("train --method simcse " + data.args() + " --out " + out).find("already holds a run") != std::string::npos);
     CHECK(error_of("train --resume --method simcse " + data.args() + " --out " + out).find("cannot be resumed yet") !=
           std::string::npos);
+}
+
+TEST_CASE("cli text: the bag-of-words reference that eval prints, by hand") {
+    using ct::SentencePair;
+    // cosines of count vectors: "a b"/"A b." 1; "a b"/"a c" 1/2; "a a b"/"a" 2/sqrt(5) = 0.894; "x"/"y" 0
+    // gold 5, 2, 4, 0: the cosines rank 4, 2, 3, 1 and the scores 4, 2, 3, 1: rho = 100
+    CHECK(ct::app::bag_of_words_spearman({{5, "a b", "A b."}, {2, "a b", "a c"}, {4, "a a b", "a"}, {0, "x", "y"}}) ==
+          doctest::Approx(100.0));
+    // gold 5, 4, 2, 0 instead: score ranks 4, 3, 2, 1 against cosine ranks 4, 2, 3, 1:
+    // rank differences 0, 1, 1, 0 and no ties: rho = 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 12 / 60 = 0.8
+    CHECK(ct::app::bag_of_words_spearman({{5, "a b", "A b."}, {4, "a b", "a c"}, {2, "a a b", "a"}, {0, "x", "y"}}) ==
+          doctest::Approx(80.0));
 }

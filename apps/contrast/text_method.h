@@ -61,6 +61,9 @@ struct StsScores {
 StsScores sts_scores(nn::TextEncoder& encoder, const Vocabulary& vocab, const std::vector<SentencePair>& pairs,
                      int64_t max_tokens);
 
+// Spearman x100 of the cosine of word-count vectors (the training-free baseline) against the gold scores.
+double bag_of_words_spearman(const std::vector<SentencePair>& pairs);
+
 int train_text(const TextMethod& method, RunConfig config, const TrainOptions& options);
 int evaluate_text(const std::string& run_dir, const std::string& checkpoint);
 
