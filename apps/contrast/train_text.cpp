@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
@@ -41,6 +42,13 @@ Vocabulary init_vocabulary(const RunConfig& c) {
                           << from.max_tokens << "; pass the same to this run (got " << c.embedding_dim << ", "
                           << c.max_tokens << ")");
     return Vocabulary::load(c.init + "/vocab.txt");
+}
+
+void write_text(const std::string& path, const std::string& text, std::ios::openmode mode = std::ios::trunc) {
+    std::ofstream out(path, std::ios::binary | std::ios::out | mode);
+    out << text;
+    out.flush();
+    CT_CHECK_AS(IoError, out.good(), path << ": cannot write (disk full or no permission?)");
 }
 
 void save(const std::string& path, nn::TextEncoder& enc, const RunConfig& c, int64_t epoch, int64_t step, double best) {
@@ -78,9 +86,9 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
     auto opt = build_optimizer(c, enc.named_parameters());
     const nn::LrSchedule schedule = build_schedule(c, steps_per_epoch);
 
-    std::ofstream(c.out + "/config.json") << to_json(c).dump(2) << "\n";
+    write_text(c.out + "/config.json", to_json(c).dump(2) + "\n");
     d.vocab.save(c.out + "/vocab.txt");
-    std::ofstream(c.out + "/metrics.csv") << "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n";
+    write_text(c.out + "/metrics.csv", "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n");
 
     double best = sts_scores(enc, d.vocab, d.stsb.dev, c.max_tokens).spearman;
     std::printf("before training: dev Spearman x100 %.2f\n", best);
@@ -108,7 +116,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
             opt->step();
             ++step;
             loss_sum += value;
-            for (int64_t i : batch)   // the words this step encoded, both sides or both views, padding left out
+            for (int64_t i : batch)   // words encoded: both sides or both views (before word-level views), no padding
                 tokens += method.batch_unit() == "pairs"
                               ? int64_t(d.pair_a[size_t(i)].size() + d.pair_b[size_t(i)].size())
                               : 2 * int64_t(d.sentences[size_t(i)].size());
@@ -120,9 +128,10 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
         const float lr = opt->param_groups()[0].lr;
         std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s\n", long(epoch + 1),
                     long(c.epochs), mean_loss, dev, double(lr), seconds, double(tokens) / std::max(seconds, 1e-9));
-        std::ofstream(c.out + "/metrics.csv", std::ios::app)
-            << epoch + 1 << ',' << mean_loss << ',' << dev << ',' << lr << ',' << seconds << ','
+        std::ostringstream row;
+        row << epoch + 1 << ',' << mean_loss << ',' << dev << ',' << lr << ',' << seconds << ','
             << double(tokens) / std::max(seconds, 1e-9) << '\n';
+        write_text(c.out + "/metrics.csv", row.str(), std::ios::app);
         save(c.out + "/last.safetensors", enc, c, epoch + 1, step, std::max(best, dev));
         if (dev > best) {
             best = dev;
