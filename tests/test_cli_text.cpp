@@ -75,7 +75,7 @@ TEST_CASE("cli text: simcse and sts-regression train, --init chains them, eval s
     const Result s = run("train --method simcse " + data.args() + " --out " + simcse);
     INFO(s.output);
     REQUIRE(s.exit_code == 0);
-    CHECK(s.output.find("InfoNCE over cosine / 0.05, in-batch negatives; views: dropout 0.1 + delete 0.2") != std::string::npos);
+    CHECK(s.output.find("InfoNCE over cosine / 0.05, in-batch negatives; views: dropout 0.1 + delete 0.3") != std::string::npos);
     CHECK(s.output.find("before training: dev Spearman x100") != std::string::npos);
     CHECK(s.output.find("epoch 1/1") != std::string::npos);
     for (const char* file : {"config.json", "metrics.csv", "vocab.txt", "last.safetensors", "best.safetensors"})

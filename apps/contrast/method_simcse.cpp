@@ -19,10 +19,10 @@ public:
         c.batch_size = 64;
         c.lr = 1e-3f;
         c.epochs = 3;
-        // Measured on STS-B (README): one epoch from scratch with dropout alone reached 48.5 test
-        // Spearman (loss ~0.001: matched trivially), with 20% word deletion 52.3.
+        // Measured on STS-B (README), one epoch from scratch: dropout alone 56.1 dev / 48.5 test
+        // Spearman (loss ~0.001: matched trivially), 20% word deletion 59.4 / 52.3, 30% 61.1 / 52.5.
         c.text_views = "delete";
-        c.view_rate = 0.2f;
+        c.view_rate = 0.3f;
     }
     std::string describe_loss(const RunConfig& c) const override {
         std::ostringstream os;
