@@ -2,7 +2,8 @@
 // loops from the formulas of torch.nn.TransformerEncoderLayer (post-norm, gelu): a tiny config with
 // weights set by a formula, padded and unpadded sentences. Also PyTorch's state_dict names, padding
 // that changes nothing, dropout only in training, and gradients reaching every parameter.
-// (scripts/transformer_reference.py is the same model in PyTorch, a dev aid for the names.)
+// scripts/transformer_reference.py is the same model in PyTorch (a dev aid); its printed output is
+// pinned below.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -152,6 +153,29 @@ TEST_CASE("TextEncoder: the sentence embeddings equal the double-loop reference,
         const Tensor alone = enc.encode(one.ids, one.padding_mask);
         for (int64_t d = 0; d < 8; ++d) CHECK(alone.at({0, d}) == doctest::Approx(y.at({1, d})).epsilon(1e-5));
     }
+}
+
+// The same three sentences through PyTorch's own nn.TransformerEncoder (post-norm, gelu,
+// batch_first, src_key_padding_mask) with the same formula weights, in float64: the output of
+// `/usr/bin/python3 scripts/transformer_reference.py` with Debian's python3-torch 1.13.1.
+TEST_CASE("TextEncoder: the sentence embeddings equal PyTorch's TransformerEncoder") {
+    Generator g(2);
+    const nn::TextEncoderConfig c = tiny();
+    nn::TextEncoder enc(c, g);
+    fill(enc);
+    enc.eval();
+    const TokenBatch b = pad_batch({{2, 3, 4, 5}, {6, 2}, {1}});
+    const Tensor y = enc.encode(b.ids, b.padding_mask);
+    const double torch_out[3][8] = {
+        {-0.188865, -0.427382, -0.759390, -0.373081, -0.729676, 0.323737, 0.198363, 0.635748},
+        {-0.199432, -0.426590, -0.754803, -0.451882, -0.722147, 0.307438, 0.252904, 0.681046},
+        {-0.186962, -0.426149, -0.760706, -0.433389, -0.683404, 0.283508, 0.278111, 0.671281},
+    };
+    for (int64_t s = 0; s < 3; ++s)
+        for (int64_t d = 0; d < 8; ++d) {
+            INFO("sentence " << s << " dim " << d);
+            CHECK(y.at({s, d}) == doctest::Approx(torch_out[s][d]).epsilon(1e-4).scale(1.0));
+        }
 }
 
 TEST_CASE("TextEncoder: dropout in training only; gradients reach every parameter") {
