@@ -163,6 +163,13 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
 // adds each output row's gradient into its row, repeated ids summing (torch.nn.functional.embedding).
 Tensor embedding(const Tensor& weight, const std::vector<int64_t>& ids, const Shape& ids_shape);
 
+// ---------------------------------------------------------------- attention (ops_attention.cpp)
+// q:(B,Lq,E) k:(B,Lk,E) v:(B,Lk,Ev) key_padding_mask:(B,Lk), non-zero = padded, or undefined
+// -> (B,Lq,Ev): softmax(q k^T / sqrt(E)) v with padded keys at weight exactly 0 (torch's
+// scaled_dot_product_attention with attn_mask = ~key_padding_mask). Each row needs a real key.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& key_padding_mask = Tensor());
+
 // ---------------------------------------------------------------- contrastive (ops_contrastive.cpp)
 // z:(M,D), M = 2N, two views per item (row i and row (i + N) mod M) -> (): NT-Xent's core,
 // mean_i -log softmax_{j != i}(z z^T / temperature)_{i, (i+N) mod M}, fused (one GEMM forward and

@@ -16,7 +16,7 @@
 namespace ct {
 namespace {
 
-enum class Format { Idx, CifarBinary10, CifarBinary100, ImageFolder };
+enum class Format { Idx, CifarBinary10, CifarBinary100, ImageFolder, StsbTsv };
 
 struct Candidate {
     std::string sub;                  // folder under a root
@@ -41,6 +41,7 @@ std::vector<Candidate> candidates(const std::string& name, Split split) {
         const std::string bin = train ? "train.bin" : "test.bin";
         return {{"cifar100", {bin, "cifar-100-binary/" + bin}, Format::CifarBinary100}};
     }
+    if (name == "stsb") return {{"stsb", {"train.tsv"}, Format::StsbTsv}};   // one folder for every split
     return {{name, {s}, Format::ImageFolder}};
 }
 
@@ -83,7 +84,7 @@ Found locate(const std::string& name, Split split, const std::string& data_dir, 
 }  // namespace
 
 const std::vector<std::string>& known_datasets() {
-    static const std::vector<std::string> names = {"mnist", "mnist-sample", "fashion-mnist", "cifar10", "cifar100"};
+    static const std::vector<std::string> names = {"mnist", "mnist-sample", "fashion-mnist", "cifar10", "cifar100", "stsb"};
     return names;
 }
 
@@ -108,7 +109,7 @@ std::string find_dataset(const std::string& name, Split split, const std::string
     CT_THROW(IoError, "data: dataset '" << name << "' (" << split_name(split) << ") not found; searched "
                       << list.str() << "; run 'make data' (or scripts/get_data.sh --from ../shared/data), "
                       << "pass --data-dir DIR or set CONTRAST_DATA (known names: mnist, mnist-sample, "
-                      << "fashion-mnist, cifar10, cifar100, or an image folder with train/ and test/)");
+                      << "fashion-mnist, cifar10, cifar100, stsb, or an image folder with train/ and test/)");
 }
 
 Dataset load_dataset(const std::string& name, Split split, const std::string& data_dir,
@@ -116,6 +117,8 @@ Dataset load_dataset(const std::string& name, Split split, const std::string& da
     std::vector<std::string> tried;
     const Found f = locate(name, split, data_dir, tried);
     if (f.folder.empty()) find_dataset(name, split, data_dir);   // throws the full message
+    CT_CHECK_AS(ValueError, f.format != Format::StsbTsv,
+                "data: " << name << " holds sentence pairs, not images: train on it with --method simcse|sts-regression");
     if (f.format == Format::ImageFolder) {   // decodes only the images a limit picks
         Dataset ds = load_image_folder(f.folder + "/" + split_name(split), image_options);
         ds.name = name + " " + split_name(split);

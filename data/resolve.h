@@ -12,7 +12,9 @@
 namespace ct {
 
 // Names: mnist, mnist-sample (2,000 + 1,000 digits committed in data/sample), fashion-mnist,
-// cifar10 (official binary, else the JPEG folder cifar10-jpg), cifar100; any other name is an
+// cifar10 (official binary, else the JPEG folder cifar10-jpg), cifar100, stsb (the STS Benchmark's
+// train/dev/test.tsv in one folder: find_dataset gives the folder, data/stsb.h reads it; load_dataset
+// refuses it, it holds no images); any other name is an
 // image folder <root>/<name>/{train,test}/<class>/, and an existing path to such a folder works too.
 const std::vector<std::string>& known_datasets();
 

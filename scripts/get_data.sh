@@ -2,16 +2,18 @@
 # Fetch the datasets contrast reads (data/resolve.h finds them by name) into ./data, or
 # $CONTRAST_DATA, or --data-dir DIR. Official archives are downloaded when the network allows;
 # --from DIR takes them from a local folder instead (e.g. ../shared/data, whose README describes
-# the MNIST IDX .gz files and the CIFAR-10 JPEG tar). `make data DATA_ARGS='--from ../shared/data'`.
+# the MNIST IDX .gz files, the CIFAR-10 JPEG tar and the STS Benchmark's TSV files).
+# `make data DATA_ARGS='--from ../shared/data'`.
 set -euo pipefail
 
 usage() {
     cat <<'USAGE'
 usage: scripts/get_data.sh [--from DIR] [--data-dir DIR] [DATASET ...]
-  DATASET   mnist, fashion-mnist, cifar10, cifar100 (default: mnist cifar10)
+  DATASET   mnist, fashion-mnist, cifar10, cifar100, stsb (default: mnist cifar10 stsb)
   --from    a folder of archives to use instead of downloading:
               DIR/mnist/*-ubyte.gz, DIR/fashion-mnist/*-ubyte.gz, DIR/cifar10-jpg.tar.gz or
-              DIR/cifar-10-binary.tar.gz, DIR/cifar-100-binary.tar.gz
+              DIR/cifar-10-binary.tar.gz, DIR/cifar-100-binary.tar.gz,
+              DIR/stsb/{train,dev,test}.tsv (checked against their SHA-256 sums)
   --data-dir where the data lands (default: $CONTRAST_DATA, else ./data)
 The embedded sample (data/sample/mnist) needs no download.
 USAGE
@@ -25,11 +27,12 @@ while [ $# -gt 0 ]; do
         --from) FROM="${2:?--from needs a folder}"; shift 2 ;;
         --data-dir) DATA="${2:?--data-dir needs a folder}"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        mnist|fashion-mnist|cifar10|cifar100) SETS+=("$1"); shift ;;
+        mnist|fashion-mnist|cifar10|cifar100|stsb) SETS+=("$1"); shift ;;
         *) echo "get_data: unknown argument '$1'" >&2; usage >&2; exit 1 ;;
     esac
 done
-[ ${#SETS[@]} -gt 0 ] || SETS=(mnist cifar10)
+DEFAULT_SETS=""
+[ ${#SETS[@]} -gt 0 ] || { SETS=(mnist cifar10 stsb); DEFAULT_SETS=1; }
 mkdir -p "$DATA"
 
 fail() { echo "get_data: $*" >&2; exit 1; }
@@ -89,6 +92,29 @@ cifar_binary() {
     echo "$name: $dest"
 }
 
+# The STS Benchmark (sentence pairs, data/stsb.h) into $DATA/stsb: only from --from, as the files
+# of shared/data/stsb/README.md (a cleaned copy with known SHA-256 sums; no official single archive).
+stsb_set() {
+    local dest="$DATA/stsb"
+    if [ -n "$DEFAULT_SETS" ] && { [ -z "$FROM" ] || [ ! -f "$FROM/stsb/train.tsv" ]; }; then
+        echo "stsb: skipped (needs --from DIR with DIR/stsb/train.tsv, e.g. --from ../shared/data)"
+        return 0
+    fi
+    [ -n "$FROM" ] && [ -f "$FROM/stsb/train.tsv" ] ||
+        fail "stsb: needs --from DIR with DIR/stsb/{train,dev,test}.tsv (e.g. --from ../shared/data)"
+    mkdir -p "$dest"
+    for f in train.tsv dev.tsv test.tsv README.md LICENSE.txt; do
+        [ -f "$FROM/stsb/$f" ] && cp "$FROM/stsb/$f" "$dest/$f"
+    done
+    ( cd "$dest" && sha256sum -c --quiet <<'SUMS'
+d46b45477888dd90b914ef6cf502bd8f4b27d52c792b6e54baec729705a14441  train.tsv
+9847c811e123501874b7296eb2780c2e6864f19c51342590cc9db7abefe9840e  dev.tsv
+9d449376d11bd3e1d319c0327dc0c42c1fc0c7491f3f84d4c591765c122233cf  test.tsv
+SUMS
+    ) || fail "stsb: the files in $dest do not match the SHA-256 sums of shared/data/stsb/README.md"
+    echo "stsb: $dest"
+}
+
 for set in "${SETS[@]}"; do
     case "$set" in
         mnist)
@@ -108,6 +134,8 @@ for set in "${SETS[@]}"; do
                 cifar_binary cifar10 cifar-10-binary.tar.gz https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz ||
                     no_network cifar-10-binary.tar.gz cifar10
             fi ;;
+        stsb)
+            stsb_set ;;
         cifar100)
             cifar_binary cifar100 cifar-100-binary.tar.gz https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz ||
                 no_network cifar-100-binary.tar.gz cifar100 ;;

@@ -181,6 +181,11 @@ const std::vector<Row> kRows = {
     {"embedding",  [](Generator& g) { return Inputs{randn(g, {5, 3})}; },                     [](const Inputs& x) { return embedding(x[0], {1, 4, 1, 0, 4, 4}, {2, 3}); }},
     // mean over the non-zero terms of relu(x): |x| >= 0.2, so the count is the same at x +- h
     {"reduce_losses",[](Generator& g) { return Inputs{nonzero(g, {6})}; },                     [](const Inputs& x) { return reduce_losses(relu(x[0]), Reduction::MeanNonZero); }},
+    // batch row 0 pads its last key, row 1 its last two: the mask is a constant, not an input
+    {"scaled_dot_product_attention",[](Generator& g) { return Inputs{randn(g, {2, 2, 3}), randn(g, {2, 3, 3}), randn(g, {2, 3, 2})}; },
+                   [](const Inputs& x) { return scaled_dot_product_attention(x[0], x[1], x[2], Tensor::from_vector({0, 0, 1, 0, 1, 1}, {2, 3})); }},
+    {"scaled_dot_product_attention",[](Generator& g) { return Inputs{randn(g, {1, 3, 2}), randn(g, {1, 2, 2}), randn(g, {1, 2, 4})}; },
+                   [](const Inputs& x) { return scaled_dot_product_attention(x[0], x[1], x[2]); }},
     // 3 pairs of rows in 4-D; not unit rows: the op's formula holds for any z
     {"paired_cross_entropy",[](Generator& g) { return Inputs{randn(g, {6, 4})}; },            [](const Inputs& x) { return paired_cross_entropy(x[0], 0.7f); }},
     // one rank here (tests/test_distributed.cpp runs 2); squared so backward sees a dy that varies

@@ -11,11 +11,12 @@
 
 #include "apps/contrast/method.h"
 #include "core/check.h"
+#include "data/text_views.h"
 
 namespace ct::app {
 
 const std::vector<std::string>& models() {
-    static const std::vector<std::string> v{"e1", "e2", "resnet18"};
+    static const std::vector<std::string> v{"e1", "e2", "resnet18", "transformer"};
     return v;
 }
 const std::vector<std::string>& optimizers() {
@@ -99,18 +100,22 @@ Field shown(Field f, const char* summary_line, std::function<bool(const RunConfi
 
 }  // namespace
 
+namespace {
+bool is_text(const RunConfig& c) { return find_method(c.method).text() != nullptr; }
+}  // namespace
+
 // The one declaration of every setting. Upper bounds keep a typo from asking for terabytes or
 // training forever; they sit far above anything a CPU run uses.
 const std::vector<Field>& config_fields() {
     static const std::vector<Field> table{
         one_of(row("method", "--method", "what to learn", &RunConfig::method), methods),
-        nonempty(row("data", "--data", "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR (an image folder)",
+        nonempty(row("data", "--data", "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|stsb|DIR (an image folder)",
                      &RunConfig::data)),
         optional_in_json(row("data_dir", "--data-dir", "folder searched first for the data (then $CONTRAST_DATA, ./data)",
                              &RunConfig::data_dir)),
         shown(one_of(row("model", "--model", "encoder", &RunConfig::model), models), "model"),
         shown(positive(row("width", "--width", "channel width of e2 / resnet18", &RunConfig::width), 1024), "model",
-              [](const RunConfig& c) { return c.model != "e1"; }),
+              [](const RunConfig& c) { return c.model == "e2" || c.model == "resnet18"; }),
         shown(positive(row("embedding_dim", "--embedding-dim", "embedding (or projection) dimension",
                            &RunConfig::embedding_dim), 16384), "model"),
         shown(positive(row("epochs", "--epochs", "training epochs", &RunConfig::epochs), 100000), "training"),
@@ -149,6 +154,20 @@ const std::vector<Field>& config_fields() {
                                    "under mpirun: BatchNorm statistics over every rank's batch (default: per rank)",
                                    &RunConfig::sync_bn)),
               "training", [](const RunConfig& c) { return c.sync_bn; }),
+        // text methods (issue 13)
+        shown(optional_in_json(in(row("max_tokens", "--max-tokens", "text: words kept per sentence", &RunConfig::max_tokens),
+                                  1, 512)), "model", is_text),
+        shown(optional_in_json(in(row("min_freq", "--min-freq", "text: training words seen fewer times are <unk>",
+                                      &RunConfig::min_freq), 1, 1e6)), "model", is_text),
+        shown(optional_in_json(in(row("dropout", "--dropout", "text: encoder dropout", &RunConfig::dropout), 0, 0.9)),
+              "model", is_text),
+        shown(optional_in_json(one_of(row("text_views", "--text-views", "simcse: what makes the two views differ",
+                                          &RunConfig::text_views), text_view_names)), "training", is_text),
+        shown(optional_in_json(in(row("view_rate", "--view-rate", "simcse: share of words deleted / swapped / cut",
+                                      &RunConfig::view_rate), 0, 0.9)), "training",
+              [](const RunConfig& c) { return is_text(c) && c.text_views != "dropout"; }),
+        shown(optional_in_json(row("init", "--init", "sts-regression: start from this SimCSE run directory",
+                                   &RunConfig::init)), "training", [](const RunConfig& c) { return !c.init.empty(); }),
     };
     return table;
 }

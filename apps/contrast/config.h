@@ -44,6 +44,13 @@ struct RunConfig {
     std::string version = kVersion;
     // data-parallel training (mpi)
     bool sync_bn = false;                // under mpirun: BatchNorm statistics over the global batch
+    // text methods (issue 13: simcse, sts-regression on STS-B; apps/contrast/text_method.h)
+    int64_t max_tokens = 32;             // words kept per sentence
+    int64_t min_freq = 2;                // rarer training words become <unk>
+    float dropout = 0.1f;                // of the text encoder
+    std::string text_views = "dropout";  // simcse: dropout | delete | swap | cutoff (data/text_views.h)
+    float view_rate = 0.1f;              // share of words the view deletes / swaps / cuts
+    std::string init;                    // sts-regression: a SimCSE run directory to start from
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "apps/contrast/method.h"
+#include "apps/contrast/text_method.h"
 #include "apps/lib/linear_probe.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/npy.h"
@@ -19,6 +20,8 @@ namespace ct::app {
 LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
     LoadedRun r;
     r.config = load_config(run_dir);
+    CT_CHECK_AS(ValueError, !find_method(r.config.method).text(),
+                run_dir << " is a text run (--method " << r.config.method << "): of the commands, only eval reads it so far");
     set_num_threads(r.config.threads);
     r.data = load_run_data(r.config);
     Generator gen(r.config.seed);
@@ -45,6 +48,7 @@ OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d) {
 }
 
 int evaluate(const std::string& run_dir, const EvalOptions& options) {
+    if (find_method(load_config(run_dir).method).text()) return evaluate_text(run_dir, options.checkpoint);
     LoadedRun r = load_run(run_dir, options.checkpoint);
     const RunConfig& c = r.config;
     const Transform t = eval_transform(r.data);

@@ -27,6 +27,8 @@ public:
     virtual std::string epoch_note() { return ""; }   // appended to the epoch line; resets its counts
 };
 
+class TextMethod;   // text_method.h
+
 class Method {
 public:
     virtual ~Method() = default;
@@ -47,6 +49,8 @@ public:
     virtual std::vector<Transform> views(const RunConfig& c, const RunData& d) const;
     virtual Model model(const RunConfig& c, const Dataset& train, Generator& gen) const = 0;
     virtual std::unique_ptr<Objective> objective(const RunConfig& c, const Model& m, const Dataset& train) const = 0;
+    // Text methods (sentence encoders) train and evaluate in their own loop: non-null for them.
+    virtual const TextMethod* text() const { return nullptr; }
     // Appended to the collapse warning.
     virtual std::string collapse_hint(const RunConfig& c) const { return "; try a lower --lr"; }
 };

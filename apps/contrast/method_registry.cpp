@@ -12,11 +12,15 @@ const Method& triplet_method();
 const Method& simclr_method();
 const Method& supcon_method();
 const Method& classifier_method();
+const Method& simcse_method();
+const Method& sts_regression_method();
 
 const std::vector<const Method*>& registered_methods() {
     // 2. its line here (the order is that of --help)
     static const std::vector<const Method*> all{
         &siamese_method(), &triplet_method(), &simclr_method(), &supcon_method(), &classifier_method(),
+        &simcse_method(),
+        &sts_regression_method(),
     };
     return all;
 }

@@ -59,6 +59,8 @@ nn::ModulePtr make_encoder(const RunConfig& c, const Dataset& train, int64_t out
                            Generator& gen) {
     const std::string shape = std::to_string(train.channels) + "x" + std::to_string(train.height) + "x" +
                               std::to_string(train.width);
+    CT_CHECK_AS(ValueError, c.model != "transformer",
+                "--model transformer encodes sentences: use it with --method simcse|sts-regression --data stsb");
     if (c.model == "e1") {
         CT_CHECK_AS(ValueError, train.channels == 1 && train.height == 28 && train.width == 28,
                     "--model e1 takes 1x28x28 images (MNIST); " << c.data << " has " << shape

@@ -16,6 +16,7 @@
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
+#include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
 #include "core/autograd.h"
 #include "core/distributed.h"
@@ -265,6 +266,7 @@ void end_epoch(Run& r, const EpochResult& e) {
 }  // namespace
 
 int train(RunConfig config, const TrainOptions& options) {
+    if (const TextMethod* text = find_method(config.method).text()) return train_text(*text, std::move(config), options);
     Run r;
     DataParallel::quiet_other_ranks();
     // Under mpirun only rank 0 creates or checks RUN_DIR; every rank reads a resumed run's files.

@@ -1,0 +1,147 @@
+// The text methods through the `contrast` command line, on a tiny STS-B made here: simcse (with
+// and without word-level views) and sts-regression train and write their run directory with
+// vocab.txt; --init starts from a SimCSE run; eval prints and writes Spearman / Pearson on dev and
+// test; wrong combinations of flags are named. The binary is build/contrast, beside this one.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "apps/contrast/text_method.h"
+#include "core/random.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int exit_code;
+    std::string output;
+};
+Result run(const std::string& args) {
+    const std::string exe = (fs::read_symlink("/proc/self/exe").parent_path() / "contrast").string();
+    FILE* pipe = popen(("{ " + exe + " " + args + "; } 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// DIR/stsb/{train,dev,test}.tsv: sentences of 3-6 words from 12, random scores; 48 training pairs.
+struct TinyStsb {
+    fs::path root;
+    TinyStsb() : root(fs::temp_directory_path() / ("contrast_cli_text_" + std::to_string(getpid()))) {
+        fs::remove_all(root);
+        fs::create_directories(root / "stsb");
+        const char* words[] = {"a", "man", "dog", "plays", "the", "guitar", "cat", "runs", "woman", "eats", "fast", "slowly"};
+        ct::Generator g(5);
+        auto sentence = [&] {
+            std::string s;
+            const int64_t n = 3 + g.randint(4);
+            for (int64_t i = 0; i < n; ++i) s += std::string(i ? " " : "") + words[g.randint(12)];
+            return s + ".";
+        };
+        for (const auto& [name, pairs] : {std::pair<const char*, int>{"train.tsv", 48}, {"dev.tsv", 16}, {"test.tsv", 16}}) {
+            std::ofstream f(root / "stsb" / name);
+            f << "score\tsentence1\tsentence2\n";
+            for (int i = 0; i < pairs; ++i) f << g.randint(6) << "\t" << sentence() << "\t" << sentence() << "\n";
+        }
+    }
+    ~TinyStsb() { fs::remove_all(root); }
+    std::string args() const {
+        return "--data-dir " + root.string() + " --embedding-dim 16 --max-tokens 8 --batch-size 8 --epochs 1 --threads 2";
+    }
+};
+
+}  // namespace
+
+TEST_CASE("cli text: simcse and sts-regression train, --init chains them, eval scores dev and test") {
+    TinyStsb data;
+    const std::string simcse = (data.root / "simcse").string(), reg = (data.root / "reg").string();
+    const Result s = run("train --method simcse " + data.args() + " --out " + simcse);
+    INFO(s.output);
+    REQUIRE(s.exit_code == 0);
+    CHECK(s.output.find("InfoNCE over cosine / 0.05, in-batch negatives; views: dropout 0.1 + delete 0.3") != std::string::npos);
+    CHECK(s.output.find("before training: dev Spearman x100") != std::string::npos);
+    CHECK(s.output.find("epoch 1/1") != std::string::npos);
+    for (const char* file : {"config.json", "metrics.csv", "vocab.txt", "last.safetensors", "best.safetensors"})
+        CHECK_MESSAGE(fs::exists(fs::path(simcse) / file), file);
+    CHECK(read_text(simcse + "/vocab.txt").rfind("<pad>\n<unk>\n", 0) == 0);
+
+    const Result views = run("train --method simcse --text-views cutoff --view-rate 0.3 " + data.args() + " --out " +
+                             (data.root / "cutoff").string());
+    INFO(views.output);
+    CHECK(views.exit_code == 0);
+    CHECK(views.output.find("+ cutoff 0.3") != std::string::npos);
+
+    const Result r = run("train --method sts-regression --init " + simcse + " " + data.args() + " --out " + reg);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("(from " + simcse + ")") != std::string::npos);
+    CHECK(read_text(reg + "/vocab.txt") == read_text(simcse + "/vocab.txt"));   // the SimCSE run's ids
+
+    const Result e = run("eval " + reg);
+    INFO(e.output);
+    REQUIRE(e.exit_code == 0);
+    CHECK(e.output.find("Spearman x100") != std::string::npos);
+    const std::string json = read_text(reg + "/eval.json");
+    for (const char* key : {"\"dev\"", "\"test\"", "\"spearman_x100\"", "\"pearson_x100\"", "\"alignment\"", "\"uniformity\""})
+        CHECK_MESSAGE(json.find(key) != std::string::npos, key);
+    const Result p = run("embed " + reg);
+    CHECK(p.exit_code == 1);
+    CHECK(p.output.find("is a text run (--method sts-regression): of the commands, only eval reads it so far") !=
+          std::string::npos);
+}
+
+TEST_CASE("cli text: wrong combinations are named") {
+    TinyStsb data;
+    const std::string out = (data.root / "bad").string();
+    auto error_of = [&](const std::string& args) {
+        const Result r = run(args);
+        CHECK(r.exit_code != 0);
+        return r.output;
+    };
+    CHECK(error_of("train --method simcse --data mnist " + data.args() + " --out " + out)
+              .find("--data mnist: --method simcse trains on sentence pairs: use --data stsb") != std::string::npos);
+    CHECK(error_of("train --method simcse --embedding-dim 18 --data-dir " + data.root.string() + " --out " + out)
+              .find("must be a multiple of its 4 heads") != std::string::npos);
+    CHECK(error_of("train --method simcse --text-views shuffle " + data.args() + " --out " + out)
+              .find("dropout|delete|swap|cutoff") != std::string::npos);
+    CHECK(error_of("train --method triplet --data stsb --data-dir " + data.root.string() + " --out " + out)
+              .find("holds sentence pairs, not images") != std::string::npos);
+    CHECK(error_of("train --method sts-regression --init " + (data.root / "none").string() + " " + data.args() + " --out " + out)
+              .find("config.json: cannot open") != std::string::npos);
+    REQUIRE(run("train --method simcse " + data.args() + " --out " + out).exit_code == 0);
+    CHECK(error_of("train --method sts-regression --init " + out + " --data-dir " + data.root.string() +
+                   " --embedding-dim 32 --max-tokens 8 --out " + out + "2")
+              .find("its encoder has --embedding-dim 16") != std::string::npos);
+    CHECK(error_of("train --method simcse " + data.args() + " --out " + out).find("already holds a run") != std::string::npos);
+    CHECK(error_of("train --resume --method simcse " + data.args() + " --out " + out).find("cannot be resumed yet") !=
+          std::string::npos);
+}
+
+TEST_CASE("cli text: the bag-of-words reference that eval prints, by hand") {
+    using ct::SentencePair;
+    // cosines of count vectors: "a b"/"A b." 1; "a b"/"a c" 1/2; "a a b"/"a" 2/sqrt(5) = 0.894; "x"/"y" 0
+    // gold 5, 2, 4, 0: the cosines rank 4, 2, 3, 1 and the scores 4, 2, 3, 1: rho = 100
+    CHECK(ct::app::bag_of_words_spearman({{5, "a b", "A b."}, {2, "a b", "a c"}, {4, "a a b", "a"}, {0, "x", "y"}}) ==
+          doctest::Approx(100.0));
+    // gold 5, 4, 2, 0 instead: score ranks 4, 3, 2, 1 against cosine ranks 4, 2, 3, 1:
+    // rank differences 0, 1, 1, 0 and no ties: rho = 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 12 / 60 = 0.8
+    CHECK(ct::app::bag_of_words_spearman({{5, "a b", "A b."}, {4, "a b", "a c"}, {2, "a a b", "a"}, {0, "x", "y"}}) ==
+          doctest::Approx(80.0));
+}
