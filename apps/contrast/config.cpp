@@ -11,6 +11,7 @@
 
 #include "apps/contrast/method.h"
 #include "core/check.h"
+#include "losses/proxies.h"
 
 namespace ct::app {
 
@@ -30,6 +31,7 @@ const std::vector<std::string>& miners() {
     static const std::vector<std::string> v{"all", "hard", "semihard", "easy", "batch-hard", "batch-all"};
     return v;
 }
+const std::vector<std::string>& proxy_losses() { return ct::proxy_loss_names(); }
 
 namespace {
 
@@ -144,6 +146,14 @@ const std::vector<Field>& config_fields() {
         shown(row("seed", "--seed", "seed of every random choice", &RunConfig::seed), "run"),
         shown(nonempty(row("out", "--out", "run directory (config, metrics, checkpoints, pictures)", &RunConfig::out)), "run"),
         optional_in_json(row("version", "", "the contrast version that wrote the run", &RunConfig::version)),
+        // proxy methods (issue 11 part 3): absent from older runs' config.json
+        optional_in_json(one_of(row("loss", "--loss", "loss of --method proxy", &RunConfig::loss), proxy_losses)),
+        optional_in_json(in(row("scale", "--scale",
+                                "proxy: ProxyAnchor's alpha, the softmax scale of proxy-nca/arcface/cosface "
+                                "(0: the loss's own, 32/1/64/64)", &RunConfig::scale), 0, 1e4)),
+        optional_in_json(in(row("proxy_lr_mult", "--proxy-lr-mult",
+                                "proxy: the proxies' learning rate is --lr times this (0: 100 for proxy-anchor, "
+                                "as the paper, else 1)", &RunConfig::proxy_lr_mult), 0, 1e6)),
     };
     return table;
 }

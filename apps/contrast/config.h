@@ -42,6 +42,11 @@ struct RunConfig {
     uint64_t seed = 0;
     std::string out = "runs/run";
     std::string version = kVersion;
+    // proxy methods (--method proxy): 0 in scale and proxy_lr_mult asks for the chosen loss's
+    // default, which the method's finish() puts there (method_proxy.cpp)
+    std::string loss = "proxy-anchor";   // proxy-anchor | proxy-nca | arcface | cosface
+    float scale = 0.f;                   // ProxyAnchor's alpha, the others' softmax scale
+    float proxy_lr_mult = 0.f;           // the proxies' learning rate is --lr times this
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from
@@ -79,6 +84,7 @@ const std::vector<std::string>& models();
 const std::vector<std::string>& optimizers();
 const std::vector<std::string>& schedules();
 const std::vector<std::string>& miners();
+const std::vector<std::string>& proxy_losses();
 
 // The defaults of a method (and data set): what `contrast train --method M` uses for every flag
 // the user did not give.
