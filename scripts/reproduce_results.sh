@@ -2,8 +2,10 @@
 # The result runs quoted in README.md, in order: triplet and Siamese on MNIST (D=64 and D=2) and
 # SimCLR on CIFAR-10, each trained, evaluated and plotted into runs/<name>/ (logs in runs/<name>.log).
 # Needs the full data in ./data: make data DATA_ARGS='--from ../shared/data'.
-# Usage: scripts/reproduce_results.sh [mnist|simclr|compare|all]   (default all)
+# Usage: scripts/reproduce_results.sh [mnist|simclr|compare|proxy|all]   (default all)
 #   compare: SupCon, cross-entropy and SimCLR on one encoder (E2 w=32) and budget (COMPARE_EPOCHS, 3)
+#   proxy: triplet semi-hard, ProxyAnchor and ArcFace on MNIST with the CLI's defaults, after each
+#          of PROXY_EPOCHS ("1 5") epochs, and their bar chart runs/proxy-mnist-<N>ep.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/contrast >/dev/null
@@ -34,5 +36,15 @@ fi
 if [ "$what" = compare ] || [ "$what" = all ]; then
     for method in supcon classifier simclr; do
         run "$method-cifar10-${COMPARE_EPOCHS:-3}ep" --method $method --data cifar10 --epochs "${COMPARE_EPOCHS:-3}"
+    done
+fi
+if [ "$what" = proxy ] || [ "$what" = all ]; then
+    for epochs in ${PROXY_EPOCHS:-1 5}; do
+        run "triplet-mnist-${epochs}ep" --method triplet --data mnist --epochs "$epochs"
+        run "proxy-anchor-mnist-${epochs}ep" --method proxy --loss proxy-anchor --data mnist --epochs "$epochs"
+        run "arcface-mnist-${epochs}ep" --method proxy --loss arcface --data mnist --epochs "$epochs"
+        $B compare runs/{triplet,proxy-anchor,arcface}-mnist-${epochs}ep --names "triplet semi-hard,proxy-anchor,arcface" \
+            --title "MNIST, E1 D=64, $epochs epoch(s): test queries against the training set" \
+            --out "runs/proxy-mnist-${epochs}ep.png"
     done
 fi

@@ -2,6 +2,7 @@
 // from the layout (frame at x = 110, y = 24 without a title; data ranges padded as documented).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -141,4 +142,37 @@ TEST_CASE("apps plot: wrap_text breaks at spaces, keeps newlines and overlong wo
     const int one_line = image_grid({{cell}}, o).height();
     o.title = "a title far too long for a grid of one small cell";
     CHECK(image_grid({{cell}}, o).height() > one_line + 26);
+}
+
+TEST_CASE("apps plot: grouped bar chart") {
+    // 2 categories x 2 series, no title: axes at (110, 24), 660 x 366 (800 - 110 - 30, 500 - 24 - 110).
+    // y spans [0, 1.1] (max 1 plus 10%): py(v) = 24 + 366 - v / 1.1 * 366 = 390 - 332.7 v.
+    // A group is 330 pixels, its bars fill the middle 80%: 2 bars of 132. Category 0: series 0 at
+    // x 143..275, series 1 at 275..407; category 1: 473..605 and 605..737.
+    const std::vector<BarSeries> series{{"triplet", {1.0, 0.5}}, {"proxy", {0.25, 0.75}}};
+    Image img = bar_chart({"P@1", "MAP@R"}, series);
+    CHECK(img.width() == 800);
+    CHECK(img.height() == 500);
+    // series 0, category 0: value 1, top at py(1) = 57.3
+    CHECK(img.pixel(209, 100) == tab_blue);
+    CHECK(img.pixel(209, 385) == tab_blue);
+    CHECK(img.pixel(209, 50) != tab_blue);
+    // series 1, category 0: value 0.25, top at py(.25) = 306.8
+    CHECK(img.pixel(341, 350) == tab_orange);
+    CHECK(img.pixel(341, 290) != tab_orange);
+    // category 1: 0.5 tops at 223.6, 0.75 at 140.5
+    CHECK(img.pixel(539, 240) == tab_blue);
+    CHECK(img.pixel(539, 200) != tab_blue);
+    CHECK(img.pixel(671, 160) == tab_orange);
+    CHECK(img.pixel(671, 120) != tab_orange);
+    // between the groups (x 407..473) there is no bar
+    CHECK(img.pixel(440, 380) != tab_blue);
+    CHECK(img.pixel(440, 380) != tab_orange);
+    // a missing value leaves its slot empty
+    Image gap = bar_chart({"P@1", "MAP@R"}, {{"triplet", {1.0, NAN}}, {"proxy", {0.25, 0.75}}});
+    CHECK(gap.pixel(539, 380) != tab_blue);
+    CHECK(gap.pixel(671, 380) == tab_orange);
+    CHECK_THROWS_WITH_AS(bar_chart({"P@1", "MAP@R"}, {{"triplet", {1.0}}}),
+                         doctest::Contains("bar_chart: series 'triplet' has 1 values for 2 categories"), ShapeError);
+    CHECK_THROWS_WITH_AS(bar_chart({}, series), doctest::Contains("bar_chart: needs at least one category"), ShapeError);
 }

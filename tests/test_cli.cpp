@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
@@ -119,6 +120,8 @@ TEST_CASE("cli: every method trains one short epoch and writes its run directory
         {"classifier", "--method classifier --batch-size 32 " + kMnistTiny},
         {"simclr", "--method simclr --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
         {"supcon", "--method supcon --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
+        {"proxy", "--method proxy --loss proxy-anchor --batch-size 32 " + kMnistTiny},
+        {"proxy-arcface", "--method proxy --loss arcface --batch-size 32 " + kMnistTiny},
     };
     for (const std::string& m : ct::app::methods()) {   // a new method needs its row above
         if (ct::app::find_method(m).text()) continue;   // text methods: tests/test_cli_text.cpp
@@ -157,6 +160,35 @@ TEST_CASE("cli: a resumed run continues exactly where the interrupted one stoppe
     const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(parts + "/metrics.csv");
     REQUIRE(a.size() == 2);
     CHECK(a == b);   // printed with full precision: equal text means equal numbers
+}
+
+TEST_CASE("cli: a resumed proxy run restores its proxies and their optimizer state exactly") {
+    // The proxies are the method's extras: in the checkpoint as method.proxies with their Adam
+    // moments; a run stopped mid-epoch and resumed logs the same losses as an uninterrupted one.
+    TempDir tmp("resume_proxy");
+    const std::string args = "train --method proxy --loss proxy-anchor --batch-size 32 --epochs 2 " + kMnistTiny;
+    const std::string whole = tmp.str() + "/whole", parts = tmp.str() + "/parts";
+    REQUIRE(run(args + " --out " + whole).exit_code == 0);
+    const ct::nn::SafetensorsFile f = ct::nn::read_safetensors(whole + "/last.safetensors");
+    std::vector<std::string> names;
+    for (const auto& t : f.tensors) {
+        names.push_back(t.name);
+        if (t.name == "method.proxies") CHECK(t.value.shape() == ct::Shape{10, 64});
+    }
+    for (const char* name : {"method.proxies", "optimizer.method.proxies.exp_avg", "optimizer.method.proxies.exp_avg_sq"})
+        CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
+    // 400 images / 32 = 12 steps per epoch: stop in the middle of the first epoch
+    REQUIRE(run(args + " --out " + parts + " --stop-after-steps 5").exit_code == 0);
+    const Result resumed = run("train --resume --out " + parts);
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(parts + "/metrics.csv");
+    REQUIRE(a.size() == 2);
+    CHECK(a == b);
+    const ct::nn::SafetensorsFile g = ct::nn::read_safetensors(parts + "/last.safetensors");
+    for (const auto& t : f.tensors)
+        for (const auto& u : g.tensors)
+            if (t.name == "method.proxies" && u.name == t.name) CHECK(t.value.to_vector() == u.value.to_vector());
 }
 
 TEST_CASE("cli: eval, embed, plot and retrieve write their outputs") {
@@ -326,7 +358,7 @@ TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file 
         {"threads", 100000, "field \"threads\" must be at most 256, got 100000"},
         {"width", -1, "field \"width\" must be > 0, got -1"},
         {"batch_size", 0, "field \"batch_size\" must be > 0, got 0"},
-        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|simcse|sts-regression, got 'bogus'"},
+        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|proxy|simcse|sts-regression, got 'bogus'"},
         {"surprise", 1, "unknown field \"surprise\""},
     };
     for (const Case& c : cases) {

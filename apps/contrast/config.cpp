@@ -12,6 +12,7 @@
 #include "apps/contrast/method.h"
 #include "core/check.h"
 #include "data/text_views.h"
+#include "losses/proxies.h"
 
 namespace ct::app {
 
@@ -31,6 +32,7 @@ const std::vector<std::string>& miners() {
     static const std::vector<std::string> v{"all", "hard", "semihard", "easy", "batch-hard", "batch-all"};
     return v;
 }
+const std::vector<std::string>& proxy_losses() { return ct::proxy_loss_names(); }
 
 namespace {
 
@@ -168,6 +170,14 @@ const std::vector<Field>& config_fields() {
               [](const RunConfig& c) { return is_text(c) && c.text_views != "dropout"; }),
         shown(optional_in_json(row("init", "--init", "sts-regression: start from this SimCSE run directory",
                                    &RunConfig::init)), "training", [](const RunConfig& c) { return !c.init.empty(); }),
+        // proxy methods (issue 11 part 3): absent from older runs' config.json
+        optional_in_json(one_of(row("loss", "--loss", "loss of --method proxy", &RunConfig::loss), proxy_losses)),
+        optional_in_json(in(row("scale", "--scale",
+                                "proxy: ProxyAnchor's alpha, the softmax scale of proxy-nca/arcface/cosface "
+                                "(0: the loss's own, 32/1/64/64)", &RunConfig::scale), 0, 1e4)),
+        optional_in_json(in(row("proxy_lr_mult", "--proxy-lr-mult",
+                                "proxy: the proxies' learning rate is --lr times this (0: 100 for proxy-anchor, "
+                                "as the paper, else 1)", &RunConfig::proxy_lr_mult), 0, 1e6)),
     };
     return table;
 }

@@ -51,6 +51,11 @@ struct RunConfig {
     std::string text_views = "dropout";  // simcse: dropout | delete | swap | cutoff (data/text_views.h)
     float view_rate = 0.1f;              // share of words the view deletes / swaps / cuts
     std::string init;                    // sts-regression: a SimCSE run directory to start from
+    // proxy methods (--method proxy): 0 in scale and proxy_lr_mult asks for the chosen loss's
+    // default, which the method's finish() puts there (method_proxy.cpp)
+    std::string loss = "proxy-anchor";   // proxy-anchor | proxy-nca | arcface | cosface
+    float scale = 0.f;                   // ProxyAnchor's alpha, the others' softmax scale
+    float proxy_lr_mult = 0.f;           // the proxies' learning rate is --lr times this
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from
@@ -88,6 +93,7 @@ const std::vector<std::string>& models();
 const std::vector<std::string>& optimizers();
 const std::vector<std::string>& schedules();
 const std::vector<std::string>& miners();
+const std::vector<std::string>& proxy_losses();
 
 // The defaults of a method (and data set): what `contrast train --method M` uses for every flag
 // the user did not give.

@@ -1,4 +1,4 @@
-// The `contrast` command line: train, eval, embed, plot, retrieve, augment. Flags are parsed by
+// The `contrast` command line: train, eval, embed, plot, retrieve, augment, compare. Flags are parsed by
 // CLI11; a bad flag or value prints one line naming the valid choices and exits with 2; any other
 // failure prints `error: ...` and exits with 1.
 #include <cstdio>
@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/contrast/compare.h"
 #include "apps/contrast/config.h"
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
@@ -144,6 +145,17 @@ int main(int argc, char** argv) {
     augment_cmd->add_option("--seed", aug_given.seed, "seed")->check(field_check(config_field("seed")));
     augment_cmd->add_option("--out", grid_out, "output PNG");
 
+    std::vector<std::string> compare_dirs, compare_names, compare_metrics{"precision_at_1", "map_at_r"};
+    std::string compare_title, compare_out = "compare.png";
+    CLI::App* compare_cmd = app.add_subcommand("compare", "a Markdown table and a bar chart (PNG) of several runs' eval.json");
+    compare_cmd->add_option("run_dirs", compare_dirs, "run directories, each evaluated by `contrast eval`")->required();
+    compare_cmd->add_option("--metrics", compare_metrics, "comma-separated keys of eval.json (default precision_at_1,map_at_r)")
+        ->delimiter(',');
+    compare_cmd->add_option("--names", compare_names, "comma-separated, one per run (default: the folders' names)")
+        ->delimiter(',');
+    compare_cmd->add_option("--title", compare_title, "title of the chart");
+    compare_cmd->add_option("--out", compare_out, "output PNG");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -159,6 +171,7 @@ int main(int argc, char** argv) {
         if (*embed_cmd) return embed(run_dir, checkpoint);
         if (*plot_cmd) return plot(run_dir, checkpoint);
         if (*retrieve_cmd) return retrieve(run_dir, queries, neighbors, checkpoint);
+        if (*compare_cmd) return compare(compare_dirs, compare_metrics, compare_names, compare_title, compare_out);
         if (*augment_cmd) {
             RunConfig c = defaults_for(aug_method, aug_data);
             c.data_dir = aug_given.data_dir;

@@ -23,6 +23,8 @@ public:
     virtual ~Objective() = default;
     virtual Tensor loss(const Model& m, const Batch& b) = 0;
     virtual nn::ModulePtr extras() const { return nullptr; }
+    // The learning rate of the extras' parameters is --lr times this (ProxyAnchor's proxies: 100).
+    virtual float extras_lr_mult() const { return 1.f; }
     virtual void after_step() {}                  // e.g. an EMA update (runs under no-grad)
     virtual std::string epoch_note() { return ""; }   // appended to the epoch line; resets its counts
 };

@@ -12,6 +12,7 @@ const Method& triplet_method();
 const Method& simclr_method();
 const Method& supcon_method();
 const Method& classifier_method();
+const Method& proxy_method();
 const Method& simcse_method();
 const Method& sts_regression_method();
 
@@ -19,6 +20,7 @@ const std::vector<const Method*>& registered_methods() {
     // 2. its line here (the order is that of --help)
     static const std::vector<const Method*> all{
         &siamese_method(), &triplet_method(), &simclr_method(), &supcon_method(), &classifier_method(),
+        &proxy_method(),
         &simcse_method(),
         &sts_regression_method(),
     };

@@ -147,27 +147,38 @@ void check_finite_weights(const nn::Module& saved, const std::string& path) {
     }
 }
 
-std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, const nn::NamedTensors& params) {
+std::vector<nn::ParamGroup> param_groups(const RunConfig& c, const nn::Module& net, const nn::ModulePtr& extras,
+                                         float extras_lr_mult) {
+    std::vector<nn::ParamGroup> groups{nn::ParamGroup{net.named_parameters()}};
+    if (!extras || extras->named_parameters().empty()) return groups;
+    nn::ParamGroup g;
+    for (const auto& [name, t] : extras->named_parameters()) g.params.emplace_back("method." + name, t);
+    g.lr = c.lr * extras_lr_mult;   // schedules scale it like the network's (initial_lr)
+    groups.push_back(std::move(g));
+    return groups;
+}
+
+std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, std::vector<nn::ParamGroup> groups) {
     if (c.optimizer == "sgd") {
         nn::SGDOptions o;
         o.lr = c.lr;
         o.momentum = c.momentum;
         o.weight_decay = c.weight_decay;
-        return std::make_unique<nn::SGD>(params, o);
+        return std::make_unique<nn::SGD>(std::move(groups), o);
     }
     if (c.optimizer == "adam" || c.optimizer == "adamw") {
         nn::AdamOptions o;
         o.lr = c.lr;
         o.weight_decay = c.weight_decay;
-        if (c.optimizer == "adamw") return std::make_unique<nn::AdamW>(params, o);
-        return std::make_unique<nn::Adam>(params, o);
+        if (c.optimizer == "adamw") return std::make_unique<nn::AdamW>(std::move(groups), o);
+        return std::make_unique<nn::Adam>(std::move(groups), o);
     }
     if (c.optimizer == "lars") {
         nn::LARSOptions o;
         o.lr = c.lr;
         o.momentum = c.momentum;
         o.weight_decay = c.weight_decay;
-        return std::make_unique<nn::LARS>(params, o);
+        return std::make_unique<nn::LARS>(std::move(groups), o);
     }
     CT_THROW(ValueError, "--optimizer " << c.optimizer << " is not one of: sgd, adam, adamw, lars");
 }

@@ -57,8 +57,12 @@ nn::ModulePtr checkpointed(const nn::ModulePtr& net, const nn::ModulePtr& extras
 // the first such tensor and how many of its values are not finite.
 void check_finite_weights(const nn::Module& saved, const std::string& path);
 
-// The optimizer over params (the network's, then the method's extras as "method.<name>").
-std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, const nn::NamedTensors& params);
+// The parameter groups of a run: the network's parameters at --lr, then the method's extras (if
+// any have parameters) as "method.<name>" at --lr times extras_lr_mult (Objective::extras_lr_mult).
+std::vector<nn::ParamGroup> param_groups(const RunConfig& c, const nn::Module& net, const nn::ModulePtr& extras,
+                                         float extras_lr_mult);
+// The --optimizer over those groups.
+std::unique_ptr<nn::Optimizer> build_optimizer(const RunConfig& c, std::vector<nn::ParamGroup> groups);
 nn::LrSchedule build_schedule(const RunConfig& c, int64_t steps_per_epoch);
 
 // Embeds a whole data set in eval mode and without a graph, batch by batch: (N, D).

@@ -123,10 +123,7 @@ void build(Run& r) {
     CT_CHECK_AS(ValueError, r.steps_per_epoch > 0,
                 "--batch-size " << c.batch_size << " is larger than the " << r.d.train.size() << " training images");
     r.images_per_step = r.method->images_per_item() * c.batch_size * int64_t(r.lo.views.size());
-    nn::NamedTensors params = r.m.net->named_parameters();
-    if (extras)
-        for (const auto& [name, t] : extras->named_parameters()) params.emplace_back("method." + name, t);
-    r.opt = build_optimizer(c, params);
+    r.opt = build_optimizer(c, param_groups(c, *r.m.net, extras, r.objective->extras_lr_mult()));
     r.schedule = build_schedule(c, r.steps_per_epoch);
 }
 

@@ -1,6 +1,7 @@
 // Plots as PNG-ready images, in matplotlib's default look: line charts (training curves), scatter
-// plots of 2-D embeddings coloured by class, image grids (retrieval results, augmentations) and
-// heat-maps with a colour bar (similarity matrices). Drawing primitives are in apps/lib/image.h.
+// plots of 2-D embeddings coloured by class, image grids (retrieval results, augmentations),
+// heat-maps with a colour bar (similarity matrices) and grouped bar charts (results tables).
+// Drawing primitives are in apps/lib/image.h.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -71,5 +72,21 @@ struct HeatmapOptions {
     bool annotate = true;       // write the values in cells that are big enough
 };
 Image heatmap(const Tensor& m, const HeatmapOptions& options = {});   // m:(R,C)
+
+// ---- (e) grouped bar chart (plot_bars.cpp): one group per category along x, in each group one bar
+// per series in series order and colour (tab10), its value written above it; the legend is a row
+// under the category names. Bars start at 0; the y axis spans [min(0, values), max(0, values)]
+// with 10% headroom. A non-finite value leaves its slot empty (a run that did not finish).
+struct BarSeries {
+    std::string name;
+    std::vector<double> values;   // one per category
+};
+struct BarChartOptions {
+    std::string title, y_label;
+    int width = 800, height = 500;
+    int decimals = 3;   // of the value labels above the bars
+};
+Image bar_chart(const std::vector<std::string>& categories, const std::vector<BarSeries>& series,
+                const BarChartOptions& options = {});
 
 }  // namespace ct
