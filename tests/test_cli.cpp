@@ -119,6 +119,11 @@ TEST_CASE("cli: every method trains one short epoch and writes its run directory
         {"classifier", "--method classifier --batch-size 32 " + kMnistTiny},
         {"simclr", "--method simclr --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
         {"supcon", "--method supcon --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
+        {"moco", "--method moco --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --queue-size 64 --workers 1"},
+        {"byol", "--method byol --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"simsiam", "--method simsiam --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"barlow", "--method barlow --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"vicreg", "--method vicreg --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
     };
     for (const std::string& m : ct::app::methods()) {   // a new method needs its row above
         bool covered = false;
@@ -156,6 +161,26 @@ TEST_CASE("cli: a resumed run continues exactly where the interrupted one stoppe
     const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(parts + "/metrics.csv");
     REQUIRE(a.size() == 2);
     CHECK(a == b);   // printed with full precision: equal text means equal numbers
+}
+
+TEST_CASE("cli: a resumed BYOL or MoCo run restores its target and queue: the losses equal an uninterrupted run's") {
+    TempDir tmp("resume_ssl");
+    const std::string folder = make_image_folder(tmp.path);
+    for (const char* method : {"byol", "moco"}) {
+        CAPTURE(method);
+        // 72 images / 16 = 4 steps per epoch: stop after 3, in the middle of the first epoch
+        const std::string args = std::string("train --method ") + method + " --data " + folder +
+                                 " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --queue-size 40 --epochs 2 --workers 1";
+        const std::string whole = tmp.str() + "/whole-" + method, parts = tmp.str() + "/parts-" + method;
+        REQUIRE(run(args + " --out " + whole).exit_code == 0);
+        REQUIRE(run(args + " --out " + parts + " --stop-after-steps 3").exit_code == 0);
+        const Result resumed = run("train --resume --out " + parts);
+        INFO(resumed.output);
+        REQUIRE(resumed.exit_code == 0);
+        const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(parts + "/metrics.csv");
+        REQUIRE(a.size() == 2);
+        CHECK(a == b);
+    }
 }
 
 TEST_CASE("cli: eval, embed, plot and retrieve write their outputs") {
@@ -219,6 +244,14 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     r = run("train --lr fast");
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("--lr: expected a number, got 'fast'") != std::string::npos);
+
+    r = run("train --method moco --queue-size 0");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--queue-size: must be >= 1, got 0") != std::string::npos);
+
+    r = run("train --method barlow --batch-size 1 --out /tmp/contrast_cli_unused");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--batch-size 1: barlow needs at least 2 images per view") != std::string::npos);
 
     r = run("frobnicate");
     CHECK(r.exit_code != 0);

@@ -42,6 +42,11 @@ struct RunConfig {
     uint64_t seed = 0;
     std::string out = "runs/run";
     std::string version = kVersion;
+    // self-supervised methods (issue 11 part 2): the papers' defaults, scaled where the file says
+    int64_t queue_size = 4096;           // moco: negative keys in the queue (MoCo v2: 65536)
+    float ema = 0.99f;                   // moco: momentum of the key encoder; byol: the target's, at step 0
+    float barlow_lambda = 5e-3f;         // barlow: weight of the off-diagonal terms
+    float vicreg_invariance = 25.f, vicreg_variance = 25.f, vicreg_covariance = 1.f;
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from

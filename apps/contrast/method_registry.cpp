@@ -12,11 +12,17 @@ const Method& triplet_method();
 const Method& simclr_method();
 const Method& supcon_method();
 const Method& classifier_method();
+const Method& moco_method();
+const Method& byol_method();
+const Method& simsiam_method();
+const Method& barlow_method();
+const Method& vicreg_method();
 
 const std::vector<const Method*>& registered_methods() {
     // 2. its line here (the order is that of --help)
     static const std::vector<const Method*> all{
         &siamese_method(), &triplet_method(), &simclr_method(), &supcon_method(), &classifier_method(),
+        &moco_method(), &byol_method(), &simsiam_method(), &barlow_method(), &vicreg_method(),
     };
     return all;
 }
