@@ -353,12 +353,14 @@ TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file 
     TempDir tmp("badconfig");
     const std::string dir = tmp.str() + "/run", file = dir + "/config.json";
     struct Case { const char* field; nlohmann::json value; std::string message; };
+    std::string all_methods;   // "siamese|triplet|...", in registry order
+    for (const std::string& m : ct::app::methods()) all_methods += (all_methods.empty() ? "" : "|") + m;
     const Case cases[] = {
         {"threads", 0, "field \"threads\" must be >= 1, got 0"},
         {"threads", 100000, "field \"threads\" must be at most 256, got 100000"},
         {"width", -1, "field \"width\" must be > 0, got -1"},
         {"batch_size", 0, "field \"batch_size\" must be > 0, got 0"},
-        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier, got 'bogus'"},
+        {"method", "bogus", "field \"method\" must be one of " + all_methods + ", got 'bogus'"},
         {"surprise", 1, "unknown field \"surprise\""},
     };
     for (const Case& c : cases) {
