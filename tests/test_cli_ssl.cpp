@@ -217,6 +217,16 @@ TEST_CASE("cli ssl: bad settings name the flag and the valid range") {
     CHECK(flag_error("ema", "-0.1") == "must be >= 0, got -0.1");
     CHECK(flag_error("barlow_lambda", "-1") == "must be >= 0, got -1");
     CHECK(flag_error("vicreg_variance", "x") == "expected a number, got 'x'");
+    // a config.json written before these fields existed loads with their defaults
+    nlohmann::json old = to_json(defaults_for("simclr", "cifar10"));
+    for (const char* f : {"queue_size", "ema", "barlow_lambda", "vicreg_invariance", "vicreg_variance", "vicreg_covariance"})
+        CHECK(old.erase(f) == 1);
+    const RunConfig loaded = from_json(old, "old/config.json");
+    CHECK(loaded.queue_size == 4096);
+    CHECK(loaded.vicreg_covariance == 1.f);
+    old["queue_size"] = 0;
+    CHECK_THROWS_WITH_AS(from_json(old, "old/config.json"),
+                         doctest::Contains("old/config.json: field \"queue_size\" must be >= 1, got 0"), IoError);
     for (const char* method : {"barlow", "vicreg"}) {
         RunConfig c = defaults_for(method, "cifar10");
         c.batch_size = 1;
