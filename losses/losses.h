@@ -2,12 +2,15 @@
 // Each header says which paper and which formula it implements.
 #pragma once
 #include "losses/alignment_uniformity.h"
+#include "losses/barlow_twins.h"
 #include "losses/contrastive.h"
 #include "losses/distance.h"
 #include "losses/lifted_structure.h"
 #include "losses/margin_softmax.h"
 #include "losses/miners.h"
+#include "losses/moco.h"
 #include "losses/multi_similarity.h"
+#include "losses/negative_cosine.h"
 #include "losses/npair.h"
 #include "losses/nt_xent.h"
 #include "losses/proxies.h"
@@ -17,3 +20,4 @@
 #include "losses/similarity_heads.h"
 #include "losses/supcon.h"
 #include "losses/triplet.h"
+#include "losses/vicreg.h"

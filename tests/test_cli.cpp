@@ -122,6 +122,11 @@ TEST_CASE("cli: every method trains one short epoch and writes its run directory
         {"supcon", "--method supcon --data " + folder + " --model e2 --width 4 --batch-size 16 --workers 1"},
         {"proxy", "--method proxy --loss proxy-anchor --batch-size 32 " + kMnistTiny},
         {"proxy-arcface", "--method proxy --loss arcface --batch-size 32 " + kMnistTiny},
+        {"moco", "--method moco --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --queue-size 64 --workers 1"},
+        {"byol", "--method byol --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"simsiam", "--method simsiam --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"barlow", "--method barlow --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
+        {"vicreg", "--method vicreg --data " + folder + " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --workers 1"},
     };
     for (const std::string& m : ct::app::methods()) {   // a new method needs its row above
         if (ct::app::find_method(m).text()) continue;   // text methods: tests/test_cli_text.cpp
@@ -191,6 +196,26 @@ TEST_CASE("cli: a resumed proxy run restores its proxies and their optimizer sta
             if (t.name == "method.proxies" && u.name == t.name) CHECK(t.value.to_vector() == u.value.to_vector());
 }
 
+TEST_CASE("cli: a resumed BYOL or MoCo run restores its target and queue: the losses equal an uninterrupted run's") {
+    TempDir tmp("resume_ssl");
+    const std::string folder = make_image_folder(tmp.path);
+    for (const char* method : {"byol", "moco"}) {
+        CAPTURE(method);
+        // 72 images / 16 = 4 steps per epoch: stop after 3, in the middle of the first epoch
+        const std::string args = std::string("train --method ") + method + " --data " + folder +
+                                 " --model e2 --width 4 --batch-size 16 --embedding-dim 16 --queue-size 40 --epochs 2 --workers 1";
+        const std::string whole = tmp.str() + "/whole-" + method, parts = tmp.str() + "/parts-" + method;
+        REQUIRE(run(args + " --out " + whole).exit_code == 0);
+        REQUIRE(run(args + " --out " + parts + " --stop-after-steps 3").exit_code == 0);
+        const Result resumed = run("train --resume --out " + parts);
+        INFO(resumed.output);
+        REQUIRE(resumed.exit_code == 0);
+        const auto a = losses_of(whole + "/metrics.csv"), b = losses_of(parts + "/metrics.csv");
+        REQUIRE(a.size() == 2);
+        CHECK(a == b);
+    }
+}
+
 TEST_CASE("cli: eval, embed, plot and retrieve write their outputs") {
     TempDir tmp("outputs");
     const std::string out = tmp.str() + "/run";
@@ -252,6 +277,14 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     r = run("train --lr fast");
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("--lr: expected a number, got 'fast'") != std::string::npos);
+
+    r = run("train --method moco --queue-size 0");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--queue-size: must be >= 1, got 0") != std::string::npos);
+
+    r = run("train --method barlow --batch-size 1 --out /tmp/contrast_cli_unused");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--batch-size 1: barlow needs at least 2 images per view") != std::string::npos);
 
     r = run("frobnicate");
     CHECK(r.exit_code != 0);
@@ -353,12 +386,14 @@ TEST_CASE("cli: a loaded config.json is checked like the flags, naming the file 
     TempDir tmp("badconfig");
     const std::string dir = tmp.str() + "/run", file = dir + "/config.json";
     struct Case { const char* field; nlohmann::json value; std::string message; };
+    std::string all_methods;   // "siamese|triplet|...", in registry order
+    for (const std::string& m : ct::app::methods()) all_methods += (all_methods.empty() ? "" : "|") + m;
     const Case cases[] = {
         {"threads", 0, "field \"threads\" must be >= 1, got 0"},
         {"threads", 100000, "field \"threads\" must be at most 256, got 100000"},
         {"width", -1, "field \"width\" must be > 0, got -1"},
         {"batch_size", 0, "field \"batch_size\" must be > 0, got 0"},
-        {"method", "bogus", "field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|proxy|simcse|sts-regression, got 'bogus'"},
+        {"method", "bogus", "field \"method\" must be one of " + all_methods + ", got 'bogus'"},
         {"surprise", 1, "unknown field \"surprise\""},
     };
     for (const Case& c : cases) {

@@ -41,7 +41,8 @@ std::string flag_error(const std::string& name, const std::string& text) {
 
 TEST_CASE("cli config: the registry holds the methods the tests cover") {
     // A new method adds its name here and a case to test_cli.cpp's "every method trains" table.
-    const std::vector<std::string> expected{"siamese", "triplet", "simclr", "supcon", "classifier", "proxy", "simcse", "sts-regression"};
+    const std::vector<std::string> expected{"siamese", "triplet", "simclr", "supcon", "classifier", "proxy",
+                                          "moco", "byol", "simsiam", "barlow", "vicreg", "simcse", "sts-regression"};
     CHECK(methods() == expected);
     for (const std::string& m : methods()) CHECK(find_method(m).name() == m);
     CHECK_THROWS_WITH_AS(find_method("bogus"), doctest::Contains("--method bogus is not one of: siamese|triplet"),
@@ -83,7 +84,7 @@ TEST_CASE("cli config: flags are checked against the field table, upper bounds i
     CHECK(flag_error("lr", "nan") == "expected a number, got 'nan'");
     CHECK(flag_error("lr", "1e400") == "must be at most 1e+06, got 1e400");
     CHECK(flag_error("momentum", "1.5") == "must be at most 1, got 1.5");
-    CHECK(flag_error("method", "bogus") == "must be one of siamese|triplet|simclr|supcon|classifier|proxy|simcse|sts-regression, got 'bogus'");
+    CHECK(flag_error("method", "bogus") == "must be one of siamese|triplet|simclr|supcon|classifier|proxy|moco|byol|simsiam|barlow|vicreg|simcse|sts-regression, got 'bogus'");
     CHECK(flag_error("seed", "18446744073709551615") == "");   // the whole uint64 range
     CHECK(flag_error("seed", "18446744073709551616") == "must be at most 1.84467e+19, got 18446744073709551616");
     CHECK(flag_error("seed", "-1") == "must be >= 0, got -1");
@@ -113,7 +114,7 @@ TEST_CASE("cli config: a loaded config.json gets the same checks as the flags, n
     CHECK(error_of(config_with("width", -1)) == src + ": field \"width\" must be > 0, got -1");
     CHECK(error_of(config_with("batch_size", 0)) == src + ": field \"batch_size\" must be > 0, got 0");
     CHECK(error_of(config_with("method", "bogus")) ==
-          src + ": field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|proxy|simcse|sts-regression, got 'bogus'");
+          src + ": field \"method\" must be one of siamese|triplet|simclr|supcon|classifier|proxy|moco|byol|simsiam|barlow|vicreg|simcse|sts-regression, got 'bogus'");
     CHECK(error_of(config_with("epochs", "5")) == src + ": field \"epochs\" must be an integer, got \"5\"");
     CHECK(error_of(config_with("epochs", 2.5)) == src + ": field \"epochs\" must be an integer, got 2.5");
     CHECK(error_of(config_with("lr", -0.1)) == src + ": field \"lr\" must be > 0, got -0.1");

@@ -178,6 +178,19 @@ const std::vector<Field>& config_fields() {
         optional_in_json(in(row("proxy_lr_mult", "--proxy-lr-mult",
                                 "proxy: the proxies' learning rate is --lr times this (0: 100 for proxy-anchor, "
                                 "as the paper, else 1)", &RunConfig::proxy_lr_mult), 0, 1e6)),
+        // self-supervised methods (issue 11 part 2); shown on the method's loss line
+        optional_in_json(in(row("queue_size", "--queue-size", "moco: negative keys kept in the queue",
+                                &RunConfig::queue_size), 1, 262144)),
+        optional_in_json(in(row("ema", "--ema", "moco: momentum of the key encoder; byol: the target's at the start "
+                                "(a cosine raises it to 1)", &RunConfig::ema), 0, 1)),
+        optional_in_json(in(row("barlow_lambda", "--barlow-lambda", "barlow: weight of the off-diagonal terms",
+                                &RunConfig::barlow_lambda), 0, 1000)),
+        optional_in_json(in(row("vicreg_invariance", "--vicreg-invariance", "vicreg: weight of the invariance (MSE) term",
+                                &RunConfig::vicreg_invariance), 0, 1000)),
+        optional_in_json(in(row("vicreg_variance", "--vicreg-variance", "vicreg: weight of the variance hinge",
+                                &RunConfig::vicreg_variance), 0, 1000)),
+        optional_in_json(in(row("vicreg_covariance", "--vicreg-covariance", "vicreg: weight of the covariance term",
+                                &RunConfig::vicreg_covariance), 0, 1000)),
     };
     return table;
 }

@@ -56,6 +56,11 @@ struct RunConfig {
     std::string loss = "proxy-anchor";   // proxy-anchor | proxy-nca | arcface | cosface
     float scale = 0.f;                   // ProxyAnchor's alpha, the others' softmax scale
     float proxy_lr_mult = 0.f;           // the proxies' learning rate is --lr times this
+    // self-supervised methods (issue 11 part 2): the papers' defaults, scaled where the file says
+    int64_t queue_size = 4096;           // moco: negative keys in the queue (MoCo v2: 65536)
+    float ema = 0.99f;                   // moco: momentum of the key encoder; byol: the target's, at step 0
+    float barlow_lambda = 5e-3f;         // barlow: weight of the off-diagonal terms
+    float vicreg_invariance = 25.f, vicreg_variance = 25.f, vicreg_covariance = 1.f;
 };
 
 // One setting: its JSON key, its flag, its help, its bounds or choices, and how it is read from

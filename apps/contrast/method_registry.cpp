@@ -13,6 +13,11 @@ const Method& simclr_method();
 const Method& supcon_method();
 const Method& classifier_method();
 const Method& proxy_method();
+const Method& moco_method();
+const Method& byol_method();
+const Method& simsiam_method();
+const Method& barlow_method();
+const Method& vicreg_method();
 const Method& simcse_method();
 const Method& sts_regression_method();
 
@@ -21,6 +26,7 @@ const std::vector<const Method*>& registered_methods() {
     static const std::vector<const Method*> all{
         &siamese_method(), &triplet_method(), &simclr_method(), &supcon_method(), &classifier_method(),
         &proxy_method(),
+        &moco_method(), &byol_method(), &simsiam_method(), &barlow_method(), &vicreg_method(),
         &simcse_method(),
         &sts_regression_method(),
     };
