@@ -57,10 +57,7 @@ struct Trainer {
         const Method& method = find_method(c.method);
         m = method.model(c, train, gen);
         objective = method.objective(c, m, train);
-        nn::NamedTensors params = m.net->named_parameters();
-        if (const nn::ModulePtr extras = objective->extras())
-            for (const auto& [name, t] : extras->named_parameters()) params.emplace_back("method." + name, t);
-        opt = build_optimizer(c, params);
+        opt = build_optimizer(c, param_groups(c, *m.net, objective->extras(), objective->extras_lr_mult()));
     }
     nn::ModulePtr saved() const { return checkpointed(m.net, objective->extras()); }
     float step(const Batch& b) {
