@@ -83,7 +83,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
                                                                    << " training " << method.batch_unit());
     const BatchSampler sampler(items, c.batch_size, true, true, c.seed);
     const int64_t steps_per_epoch = int64_t(sampler.batches(0).size());
-    auto opt = build_optimizer(c, enc.named_parameters());
+    auto opt = build_optimizer(c, param_groups(c, enc, nullptr, 1.f));
     const nn::LrSchedule schedule = build_schedule(c, steps_per_epoch);
 
     write_text(c.out + "/config.json", to_json(c).dump(2) + "\n");
