@@ -1,7 +1,7 @@
 // The text encoder's training speed in words per second: one SimCSE step (nn/transformer.h, d 128,
 // 4 heads, FF 512, 2 layers, vocabulary 7,500) on 64 sentences x 2 views of 12 words each (STS-B's
 // training sentences average ~11 words), forward + backward + Adam, median of repeated steps.
-// The PyTorch twin of the encoder is in docs/REFERENCE.md; no PyTorch figure was measured for it yet.
+// Its PyTorch twin is scripts/bench_text_peer.py (same step, same format); figures side by side in README.md.
 #include <cstdio>
 #include <vector>
 

@@ -36,10 +36,15 @@ def fill(model):
         print(name, list(t.shape))
 
 
-torch.set_default_dtype(torch.float64)
-m = TextEncoder(vocab=7, max_tokens=5, dim=8, heads=2, ff=16, layers=2).eval()
-with torch.no_grad():
-    fill(m)
-    y = m(torch.tensor([[2, 3, 4, 5], [6, 2, 0, 0], [1, 0, 0, 0]]))
-for row in y.tolist():
-    print(", ".join(f"{v:.6f}" for v in row))
+def main():
+    torch.set_default_dtype(torch.float64)
+    m = TextEncoder(vocab=7, max_tokens=5, dim=8, heads=2, ff=16, layers=2).eval()
+    with torch.no_grad():
+        fill(m)
+        y = m(torch.tensor([[2, 3, 4, 5], [6, 2, 0, 0], [1, 0, 0, 0]]))
+    for row in y.tolist():
+        print(", ".join(f"{v:.6f}" for v in row))
+
+
+if __name__ == "__main__":  # scripts/bench_text_peer.py imports TextEncoder from here
+    main()

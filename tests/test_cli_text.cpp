@@ -1,7 +1,8 @@
 // The text methods through the `contrast` command line, on a tiny STS-B made here: simcse (with
 // and without word-level views) and sts-regression train and write their run directory with
 // vocab.txt; --init starts from a SimCSE run; eval prints and writes Spearman / Pearson on dev and
-// test; wrong combinations of flags are named. The binary is build/contrast, beside this one.
+// test; retrieve prints the nearest training sentences; wrong combinations of flags are named. The
+// binary is build/contrast, beside this one.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,8 +104,44 @@ TEST_CASE("cli text: simcse and sts-regression train, --init chains them, eval s
         CHECK_MESSAGE(json.find(key) != std::string::npos, key);
     const Result p = run("embed " + reg);
     CHECK(p.exit_code == 1);
-    CHECK(p.output.find("is a text run (--method sts-regression): of the commands, only eval reads it so far") !=
+    CHECK(p.output.find("is a text run (--method sts-regression): of the commands, only eval and retrieve read it so far") !=
           std::string::npos);
+}
+
+TEST_CASE("cli text: retrieve prints the nearest training sentences; a training sentence finds itself at cosine 1") {
+    TinyStsb data;
+    // the first test sentence is the first training sentence: its own nearest neighbour at cosine
+    // 1.000, whatever the (untrained-ish) encoder; ties with a same-token sentence go to the lower
+    // index, and it is training sentence 0
+    std::ifstream train(data.root / "stsb" / "train.tsv");
+    std::string header, line;
+    std::getline(train, header);
+    std::getline(train, line);
+    const size_t tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
+    const std::string first = line.substr(tab1 + 1, tab2 - tab1 - 1);
+    const std::string test = read_text((data.root / "stsb" / "test.tsv").string());
+    std::ofstream(data.root / "stsb" / "test.tsv") << header << "\n3\t" << first << "\tthe cat runs.\n"
+                                                   << test.substr(header.size() + 1);
+    const std::string out = (data.root / "simcse").string();
+    REQUIRE(run("train --method simcse " + data.args() + " --out " + out).exit_code == 0);
+    const Result r = run("retrieve " + out + " --query 3 --neighbors 2");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("the 2 nearest of ") != std::string::npos);
+    CHECK(r.output.find("first 3 distinct test sentences") != std::string::npos);
+    CHECK(r.output.find("  \"" + first + "\"\n       1.000  " + first + "\n") != std::string::npos);
+    CHECK(r.output.find("  \"the cat runs.\"\n") != std::string::npos);   // the second query
+    // 3 queries x 2 neighbours, each neighbour line a cosine in [-1, 1] and a sentence
+    int lines = 0;
+    std::istringstream in(r.output);
+    while (std::getline(in, line))
+        if (line.rfind("      ", 0) == 0) {
+            ++lines;
+            const double cosine = std::stod(line);
+            CHECK(cosine >= -1.0005);
+            CHECK(cosine <= 1.0005);
+        }
+    CHECK(lines == 6);
 }
 
 TEST_CASE("cli text: wrong combinations are named") {

@@ -21,7 +21,7 @@ LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
     LoadedRun r;
     r.config = load_config(run_dir);
     CT_CHECK_AS(ValueError, !find_method(r.config.method).text(),
-                run_dir << " is a text run (--method " << r.config.method << "): of the commands, only eval reads it so far");
+                run_dir << " is a text run (--method " << r.config.method << "): of the commands, only eval and retrieve read it so far");
     set_num_threads(r.config.threads);
     r.data = load_run_data(r.config);
     Generator gen(r.config.seed);

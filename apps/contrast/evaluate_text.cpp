@@ -61,14 +61,22 @@ double bag_of_words_spearman(const std::vector<SentencePair>& pairs) {
     return 100 * spearman(cosine, gold);
 }
 
-int evaluate_text(const std::string& run_dir, const std::string& checkpoint) {
-    const RunConfig c = load_config(run_dir);
-    const Vocabulary vocab = Vocabulary::load(run_dir + "/vocab.txt");
-    Generator gen(c.seed);
-    nn::TextEncoder encoder(encoder_config(c, vocab.size()), gen, c.seed);
+LoadedTextRun load_text_run(const std::string& run_dir, const std::string& checkpoint) {
+    LoadedTextRun r{load_config(run_dir), Vocabulary::load(run_dir + "/vocab.txt"), nullptr};
+    Generator gen(r.config.seed);
+    r.encoder = std::make_unique<nn::TextEncoder>(encoder_config(r.config, r.vocab.size()), gen, r.config.seed);
     const std::string path = run_dir + "/" + checkpoint + ".safetensors";
-    nn::load_checkpoint(path, encoder);
-    check_finite_weights(encoder, path);
+    nn::load_checkpoint(path, *r.encoder);
+    check_finite_weights(*r.encoder, path);
+    r.encoder->eval();
+    return r;
+}
+
+int evaluate_text(const std::string& run_dir, const std::string& checkpoint) {
+    LoadedTextRun r = load_text_run(run_dir, checkpoint);
+    const RunConfig& c = r.config;
+    const Vocabulary& vocab = r.vocab;
+    nn::TextEncoder& encoder = *r.encoder;
     const std::string folder = find_dataset("stsb", Split::Train, c.data_dir);
     const StsbData data = load_stsb(folder);
     std::printf("evaluating %s (%s checkpoint) on STS-B (%s): cosine of the two sentence embeddings against the gold score\n",

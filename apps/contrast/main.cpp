@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     plot_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
 
     int64_t queries = 8, neighbors = 8;
-    CLI::App* retrieve_cmd = app.add_subcommand("retrieve", "write a PNG of test queries and their nearest training images");
+    CLI::App* retrieve_cmd = app.add_subcommand("retrieve", "write a PNG of test queries and their nearest training images (a text run: print the nearest training sentences)");
     retrieve_cmd->add_option("run_dir", run_dir, "run directory")->required();
     retrieve_cmd->add_option("--query", queries, "number of queries (rows)")->check(CLI::Range(1, 64));
     retrieve_cmd->add_option("--neighbors", neighbors, "neighbours per query")->check(CLI::Range(1, 32));

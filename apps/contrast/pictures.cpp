@@ -8,6 +8,7 @@
 
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
+#include "apps/contrast/text_method.h"
 #include "apps/lib/neighbors.h"
 #include "apps/lib/pca.h"
 #include "apps/lib/plot.h"
@@ -112,6 +113,7 @@ int plot(const std::string& run_dir, const std::string& checkpoint) {
 }
 
 int retrieve(const std::string& run_dir, int64_t queries, int64_t neighbors, const std::string& checkpoint) {
+    if (find_method(load_config(run_dir).method).text()) return retrieve_text(run_dir, queries, neighbors, checkpoint);
     LoadedRun r = load_run(run_dir, checkpoint);
     const Transform t = eval_transform(r.data);
     const Dataset qset = r.data.test.evenly_spaced(queries);   // several classes show up

@@ -64,7 +64,18 @@ StsScores sts_scores(nn::TextEncoder& encoder, const Vocabulary& vocab, const st
 // Spearman x100 of the cosine of word-count vectors (the training-free baseline) against the gold scores.
 double bag_of_words_spearman(const std::vector<SentencePair>& pairs);
 
+// A text run read back: its config, vocabulary and the encoder with the checkpoint's weights (eval mode).
+struct LoadedTextRun {
+    RunConfig config;
+    Vocabulary vocab;
+    std::unique_ptr<nn::TextEncoder> encoder;
+};
+LoadedTextRun load_text_run(const std::string& run_dir, const std::string& checkpoint);   // checkpoint: best|last
+
 int train_text(const TextMethod& method, RunConfig config, const TrainOptions& options);
 int evaluate_text(const std::string& run_dir, const std::string& checkpoint);
+// `contrast retrieve` of a text run: the `neighbors` nearest distinct STS-B training sentences of
+// the first `queries` distinct test sentences, by cosine of their embeddings, printed.
+int retrieve_text(const std::string& run_dir, int64_t queries, int64_t neighbors, const std::string& checkpoint);
 
 }  // namespace ct::app

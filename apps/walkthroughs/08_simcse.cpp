@@ -7,13 +7,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "apps/lib/correlation.h"
+#include "apps/lib/neighbors.h"
 #include "apps/lib/plot.h"
 #include "apps/walkthroughs/walkthrough.h"
 #include "core/parallel.h"
@@ -189,16 +189,14 @@ int main(int argc, char** argv) {
                 after.alignment, before.alignment, after.uniformity, before.uniformity);
 
     say("\n(6) Nearest training sentences of three test sentences (cosine):");
-    const Tensor train_emb = embed(enc, train_ids);
-    for (size_t q = 0; q < 3; ++q) {
-        const std::string& text = data.test[q * 400].a;
-        const Tensor e = embed(enc, {vocab.encode(text, kMaxTokens)});
-        const std::vector<float> cos = matmul(train_emb, e, false, true).to_vector();
-        std::multimap<float, size_t, std::greater<float>> ranked;
-        for (size_t i = 0; i < cos.size(); ++i) ranked.emplace(cos[i], i);
-        std::printf("  \"%s\"\n", text.c_str());
-        auto it = ranked.begin();
-        for (int k = 0; k < 3; ++k, ++it) std::printf("      %.3f  %s\n", double(it->first), sentences[it->second].c_str());
+    const std::vector<std::string> queries = {data.test[0].a, data.test[400].a, data.test[800].a};
+    Ids query_ids;
+    for (const std::string& text : queries) query_ids.push_back(vocab.encode(text, kMaxTokens));
+    const Neighbors nb = knn_search(embed(enc, query_ids), embed(enc, train_ids), 3);   // apps/lib/neighbors.h
+    for (size_t q = 0; q < queries.size(); ++q) {
+        std::printf("  \"%s\"\n", queries[q].c_str());
+        for (size_t k = q * 3; k < q * 3 + 3; ++k)
+            std::printf("      %.3f  %s\n", double(nb.score[k]), sentences[size_t(nb.index[k])].c_str());
     }
     std::printf("\ndone in %.0f s\n", seconds_since(t0));
     return 0;
