@@ -168,17 +168,22 @@ ImageHeader stb_header(const std::string& path, const std::vector<uint8_t>& byte
 
 // A PNG's chunks with every zero-length IDAT left out. They carry no data, but stb_image copies a
 // first empty IDAT with memcpy(NULL, p, 0) into the buffer it has not allocated yet: undefined
-// behaviour (UBSan reports it; found by fuzz/ on a 64-byte PNG). The walk stops at a chunk that
-// runs past the end of the file, which stb then reports as corrupt.
-std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& png) {
+// behaviour (UBSan reports it; found by fuzz/ on a 64-byte PNG). A chunk before IEND that runs
+// past the end of the file is refused here: stb would first grow its buffer to the declared
+// length (up to 2 GiB for a 100-byte file, found by fuzz/) and only then find the data missing.
+std::vector<uint8_t> png_without_empty_idat(const std::string& path, const std::vector<uint8_t>& png) {
     std::vector<uint8_t> out(png.begin(), png.begin() + std::min<size_t>(8, png.size()));
     size_t at = 8;
     while (at + 12 <= png.size()) {
         const uint32_t length = uint32_t(png[at]) << 24 | uint32_t(png[at + 1]) << 16 | uint32_t(png[at + 2]) << 8 | png[at + 3];
-        if (length > png.size() - at - 12) break;
+        CT_CHECK_AS(IoError, length <= png.size() - at - 12,
+                    "image_folder: " << path << ": PNG chunk at byte " << at << " declares " << length
+                                     << " bytes, past the end of the " << png.size() << "-byte file (truncated or corrupt)");
         const bool empty_idat = length == 0 && std::memcmp(&png[at + 4], "IDAT", 4) == 0;
+        const bool end = std::memcmp(&png[at + 4], "IEND", 4) == 0;
         if (!empty_idat) out.insert(out.end(), png.begin() + long(at), png.begin() + long(at + 12 + length));
         at += 12 + size_t(length);
+        if (end) break;   // what follows IEND is not read by anyone
     }
     out.insert(out.end(), png.begin() + long(at), png.end());
     return out;
@@ -187,7 +192,7 @@ std::vector<uint8_t> png_without_empty_idat(const std::vector<uint8_t>& png) {
 DecodedImage stb_decode(const std::string& path, ImageFormat format, const std::vector<uint8_t>& file_bytes,
                         int channels, int64_t max_side) {
     std::vector<uint8_t> png;   // BMP is decoded from the caller's bytes, no copy
-    if (format == ImageFormat::Png) png = png_without_empty_idat(file_bytes);
+    if (format == ImageFormat::Png) png = png_without_empty_idat(path, file_bytes);
     const std::vector<uint8_t>& bytes = format == ImageFormat::Png ? png : file_bytes;
     stb_header(path, bytes, max_side);
     DecodedImage out;

@@ -144,6 +144,14 @@ TEST_CASE("image decode: hostile and broken files are refused, naming the file")
         png.resize(png.size() / 2);
         CHECK_THROWS_WITH_AS(ct::decode_image("t.png", png, 3, 8192), doctest::Contains("t.png: "), ct::IoError);
     }
+    SUBCASE("a PNG chunk declaring more bytes than the file has (stb would allocate them first)") {
+        Bytes png = png_of(rgb, 16, 16);
+        // the first chunk is IHDR at byte 8; set its length field to 2^31 - 1
+        png[8] = 0x7f, png[9] = 0xff, png[10] = 0xff, png[11] = 0xff;
+        CHECK_THROWS_WITH_AS(ct::decode_image("l.png", png, 3, 8192),
+                             doctest::Contains("l.png: PNG chunk at byte 8 declares 2147483647 bytes, past the end of the"),
+                             ct::IoError);
+    }
     SUBCASE("a truncated JPEG (libjpeg would fill the rest with grey)") {
         Bytes jpg = jpg_of(rgb, 16, 16, 90);
         jpg.resize(jpg.size() / 2);
