@@ -127,20 +127,32 @@ std::vector<int64_t> all_gather_counts(int64_t count) {
     return std::vector<int64_t>(all.begin(), all.end());
 }
 
+namespace {
+// MPI_Allgatherv's per-rank counts and offsets (ints, checked) for rows of `counts` per rank.
+struct GathervLayout {
+    std::vector<int> counts, offsets;
+    int64_t total = 0;
+};
+GathervLayout gatherv_layout(const std::vector<int64_t>& counts) {
+    GathervLayout l;
+    for (int64_t c : counts) {
+        l.offsets.push_back(as_count(l.total, "all_gather"));
+        l.counts.push_back(as_count(c, "all_gather"));
+        l.total += c;
+    }
+    as_count(l.total, "all_gather");
+    return l;
+}
+}  // namespace
+
 std::vector<int64_t> all_gather_ints(const std::vector<int64_t>& mine) {
     if (world_size() == 1) return mine;
     const std::vector<int64_t> counts = all_gather_counts(int64_t(mine.size()));
-    std::vector<int> n(counts.size()), at(counts.size());
-    int64_t total = 0;
-    for (size_t r = 0; r < counts.size(); ++r) {
-        at[r] = as_count(total, "all_gather");
-        n[r] = as_count(counts[r], "all_gather");
-        total += counts[r];
-    }
+    const GathervLayout l = gatherv_layout(counts);
     std::vector<long long> in(mine.begin(), mine.end());
-    std::vector<long long> out(static_cast<size_t>(total));
-    MPI_Allgatherv(in.data(), int(in.size()), MPI_LONG_LONG, out.data(), n.data(), at.data(), MPI_LONG_LONG,
-                   MPI_COMM_WORLD);
+    std::vector<long long> out(static_cast<size_t>(l.total));
+    MPI_Allgatherv(in.data(), int(in.size()), MPI_LONG_LONG, out.data(), l.counts.data(), l.offsets.data(),
+                   MPI_LONG_LONG, MPI_COMM_WORLD);
     return std::vector<int64_t>(out.begin(), out.end());
 }
 
@@ -149,16 +161,9 @@ void all_gather_rows(const float* mine, int64_t my_count, const std::vector<int6
         std::memcpy(out, mine, size_t(my_count) * sizeof(float));
         return;
     }
-    std::vector<int> n(counts.size()), at(counts.size());
-    int64_t total = 0;
-    for (size_t r = 0; r < counts.size(); ++r) {
-        at[r] = as_count(total, "all_gather");
-        n[r] = as_count(counts[r], "all_gather");
-        total += counts[r];
-    }
-    as_count(total, "all_gather");
-    MPI_Allgatherv(mine, as_count(my_count, "all_gather"), MPI_FLOAT, out, n.data(), at.data(), MPI_FLOAT,
-                   MPI_COMM_WORLD);
+    const GathervLayout l = gatherv_layout(counts);
+    MPI_Allgatherv(mine, as_count(my_count, "all_gather"), MPI_FLOAT, out, l.counts.data(), l.offsets.data(),
+                   MPI_FLOAT, MPI_COMM_WORLD);
 }
 
 void reduce_scatter_rows(const float* full, const std::vector<int64_t>& counts, float* mine) {

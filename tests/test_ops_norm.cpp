@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
@@ -37,6 +38,25 @@ Tensor composed_batch_norm(const Tensor& x, const Tensor& w, const Tensor& b, fl
     Tensor v = mean(mean(square(x3 - m), 2, true), 0, true);       // biased variance
     Tensor y = (x3 - m) / sqrt(v + eps) * reshape(w, {1, C, 1}) + reshape(b, {1, C, 1});
     return reshape(y, x.shape());
+}
+
+// Runs `fused` and `reference` (the same formula composed from core ops) on leaf copies of x, w
+// and b; checks their values and, for one random dy, the three gradients. Returns fused's output.
+using Affine = std::function<Tensor(const Tensor& x, const Tensor& w, const Tensor& b)>;
+Tensor check_against_composed(const Affine& fused, const Affine& reference, const Tensor& x, const Tensor& w,
+                              const Tensor& b, Generator& g) {
+    Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
+    Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
+    Tensor yf = fused(xf, wf, bf), yc = reference(xc, wc, bc);
+    REQUIRE(yf.shape() == yc.shape());
+    CHECK(max_abs_diff(yf, yc) < 1e-5);
+    Tensor dy = Tensor::randn(yf.shape(), g);
+    yf.backward(dy);
+    yc.backward(dy);
+    CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
+    CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
+    CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+    return yf.detach();
 }
 }  // namespace
 
@@ -72,17 +92,9 @@ TEST_CASE("batch_norm: the fused backward against the composed formula") {
         INFO("x " << shape);
         Tensor x = (Tensor::randn(shape, g) * 2.f + 0.5f);
         Tensor w = Tensor::randn({shape[1]}, g), b = Tensor::randn({shape[1]}, g);
-        Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
-        Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
-        Tensor yf = batch_norm(xf, wf, bf, Tensor(), Tensor(), true, 0.1f, eps);
-        Tensor yc = composed_batch_norm(xc, wc, bc, eps);
-        CHECK(max_abs_diff(yf, yc) < 1e-5);
-        Tensor dy = Tensor::randn(yf.shape(), g);
-        yf.backward(dy);
-        yc.backward(dy);
-        CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
-        CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
-        CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+        check_against_composed(
+            [&](const Tensor& x, const Tensor& w, const Tensor& b) { return batch_norm(x, w, b, Tensor(), Tensor(), true, 0.1f, eps); },
+            [&](const Tensor& x, const Tensor& w, const Tensor& b) { return composed_batch_norm(x, w, b, eps); }, x, w, b, g);
     }
 }
 
@@ -95,26 +107,22 @@ TEST_CASE("batch_norm_relu: relu of the composed formula, values and gradients, 
             Tensor x = Tensor::randn(shape, g) * 2.f + 0.5f;
             Tensor w = Tensor::randn({shape[1]}, g), b = Tensor::randn({shape[1]}, g);
             Tensor rm = Tensor::randn({shape[1]}, g), rv = Tensor::uniform({shape[1]}, 0.5f, 2.f, g);
-            Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
-            Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
-            Tensor yf = training ? batch_norm_relu(xf, wf, bf, Tensor(), Tensor(), true, 0.1f, eps)
-                                 : batch_norm_relu(xf, wf, bf, rm, rv, false, 0.1f, eps);
-            // the reference: the unfused op's formula composed from core ops, then relu
             const Shape per_channel = shape.size() == 4 ? Shape{1, shape[1], 1, 1} : Shape{1, shape[1]};
             auto channel = [&](const Tensor& t) { return reshape(t, per_channel); };
-            Tensor yc = relu(training ? composed_batch_norm(xc, wc, bc, eps)
-                                      : (xc - channel(rm)) / sqrt(channel(rv) + eps) * channel(wc) + channel(bc));
-            CHECK(max_abs_diff(yf, yc) < 1e-5);
+            const Tensor yf = check_against_composed(
+                [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+                    return training ? batch_norm_relu(x, w, b, Tensor(), Tensor(), true, 0.1f, eps)
+                                    : batch_norm_relu(x, w, b, rm, rv, false, 0.1f, eps);
+                },
+                [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+                    return relu(training ? composed_batch_norm(x, w, b, eps)
+                                         : (x - channel(rm)) / sqrt(channel(rv) + eps) * channel(w) + channel(b));
+                },
+                x, w, b, g);
             int64_t masked = 0;
             for (float v : yf.to_vector()) masked += v == 0.f;
             CHECK(masked > 0);   // the mask is exercised
             CHECK(masked < yf.numel());
-            Tensor dy = Tensor::randn(yf.shape(), g);
-            yf.backward(dy);
-            yc.backward(dy);
-            CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
-            CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
-            CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
         }
     }
 }
@@ -130,24 +138,19 @@ TEST_CASE("batch_norm_relu_max_pool2x2: max_pool2d(relu(batch_norm)), values, gr
             for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = float(int(g.uniform() * 7.f) - 3);
             Tensor w = Tensor::uniform({shape[1]}, 0.5f, 1.5f, g), b = Tensor::randn({shape[1]}, g) * 0.3f;
             Tensor rm = Tensor::randn({shape[1]}, g), rv = Tensor::uniform({shape[1]}, 0.5f, 2.f, g);
-            Tensor xf = x.clone().requires_grad_(), wf = w.clone().requires_grad_(), bf = b.clone().requires_grad_();
-            Tensor xc = x.clone().requires_grad_(), wc = w.clone().requires_grad_(), bc = b.clone().requires_grad_();
-            Tensor yf = training ? batch_norm_relu_max_pool2x2(xf, wf, bf, Tensor(), Tensor(), true, 0.1f, eps)
-                                 : batch_norm_relu_max_pool2x2(xf, wf, bf, rm, rv, false, 0.1f, eps);
             const Shape per_channel{1, shape[1], 1, 1};
             auto channel = [&](const Tensor& t) { return reshape(t, per_channel); };
-            Tensor yc = max_pool2d(relu(training ? composed_batch_norm(xc, wc, bc, eps)
-                                                 : (xc - channel(rm)) / sqrt(channel(rv) + eps) * channel(wc) +
-                                                       channel(bc)),
-                                   2);
-            REQUIRE(yf.shape() == yc.shape());
-            CHECK(max_abs_diff(yf, yc) < 1e-5);
-            Tensor dy = Tensor::randn(yf.shape(), g);
-            yf.backward(dy);
-            yc.backward(dy);
-            CHECK(max_abs_diff(xf.grad(), xc.grad()) < 1e-4);
-            CHECK(max_abs_diff(wf.grad(), wc.grad()) < 1e-4);
-            CHECK(max_abs_diff(bf.grad(), bc.grad()) < 1e-4);
+            check_against_composed(
+                [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+                    return training ? batch_norm_relu_max_pool2x2(x, w, b, Tensor(), Tensor(), true, 0.1f, eps)
+                                    : batch_norm_relu_max_pool2x2(x, w, b, rm, rv, false, 0.1f, eps);
+                },
+                [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+                    return max_pool2d(relu(training ? composed_batch_norm(x, w, b, eps)
+                                                    : (x - channel(rm)) / sqrt(channel(rv) + eps) * channel(w) + channel(b)),
+                                      2);
+                },
+                x, w, b, g);
         }
     }
     CHECK_THROWS_WITH_AS(batch_norm_relu_max_pool2x2(Tensor::ones({2, 3}), Tensor(), Tensor(), Tensor(), Tensor(), true),
