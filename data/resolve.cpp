@@ -65,7 +65,10 @@ struct Found { std::string folder; Format format; };
 
 Found locate(const std::string& name, Split split, const std::string& data_dir, std::vector<std::string>& tried) {
     std::vector<std::string> roots = data_roots(data_dir);
-    if (name == "fashion-mnist") roots.push_back("/usr/share/datasets");
+    // The embedded sample ships with the program, so an explicit --data-dir does not hide it.
+    const std::string checkout = checkout_data_dir();
+    if (name == "mnist-sample" && !checkout.empty() && roots.back() != checkout) roots.push_back(checkout);
+    if (name == "fashion-mnist" && data_dir.empty()) roots.push_back("/usr/share/datasets");
     for (const Candidate& c : candidates(name, split)) {
         std::vector<std::string> folders;
         for (const std::string& r : roots) folders.push_back(r + "/" + c.sub);
@@ -93,7 +96,9 @@ std::vector<std::string> data_roots(const std::string& data_dir) {
     auto add = [&](const std::string& r) {
         if (!r.empty() && std::find(roots.begin(), roots.end(), r) == roots.end()) roots.push_back(r);
     };
-    add(data_dir);
+    // An explicit folder is the only one searched, as torchvision's root= is: silently training on
+    // a copy found elsewhere is worse than an error naming the folder the user gave.
+    if (!data_dir.empty()) return {data_dir};
     if (const char* env = std::getenv("CONTRAST_DATA")) add(env);
     add("data");
     add(checkout_data_dir());

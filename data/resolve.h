@@ -1,6 +1,7 @@
-// Finding a dataset by name: --data-dir first, then $CONTRAST_DATA, then ./data, then the data/
-// folder of the checkout the executable was built in (so the embedded sample works from any
-// directory), and for fashion-mnist also Debian's /usr/share/datasets/fashion-mnist. The error
+// Finding a dataset by name: in --data-dir alone when one is given; otherwise in $CONTRAST_DATA,
+// then ./data, then the data/ folder of the checkout the executable was built in (so the embedded
+// sample works from any directory, with or without --data-dir), and for fashion-mnist also Debian's
+// /usr/share/datasets/fashion-mnist. The error
 // for a missing dataset names every folder searched and how to fetch the data.
 #pragma once
 #include <string>

@@ -34,6 +34,8 @@ TEST_CASE("apps progress: one line holds step, bar, values, rate, data wait and 
     CHECK(format_progress(s, 0) == "epoch 3/10 120/480  25% | loss 0.4321 | 1024 img/s | data 12% | ETA 1:30");
     s.step = 480;
     CHECK(format_progress(s, 4) == "epoch 3/10 [====] 480/480 100% | loss 0.4321 | 1024 img/s | data 12% | took 0:30");
+    s.unit = "sent";   // text runs count sentences
+    CHECK(format_progress(s, 0) == "epoch 3/10 480/480 100% | loss 0.4321 | 1024 sent/s | data 12% | took 0:30");
     ProgressState start;
     start.total = 10;
     // the step is right-aligned to the width of the total, so the line does not jitter

@@ -353,8 +353,8 @@ TEST_CASE("cli: huge numbers in flags are refused naming the flag and its bound"
         {"--width 5000", "--width: must be at most 1024, got 5000"},
         {"--threads 0", "--threads: must be >= 1, got 0"},
         {"--workers 1000", "--workers: must be at most 64, got 1000"},
-        {"--train-limit 99999999999", "--train-limit: must be at most 1e+09, got 99999999999"},
-        {"--lr 1e400", "--lr: must be at most 1e+06, got 1e400"},
+        {"--train-limit 99999999999", "--train-limit: must be at most 1000000000, got 99999999999"},
+        {"--lr 1e400", "--lr: must be at most 1000000, got 1e400"},
         {"--pk 100000,2", "--pk 100000,2: P must be at most 4096, got 100000"},
         {"--pk 4096,4096", "P x K = 16777216 images per batch"},
         {"--seed -3", "--seed: must be >= 0, got -3"},
@@ -367,6 +367,21 @@ TEST_CASE("cli: huge numbers in flags are refused naming the flag and its bound"
         CHECK(r.output.find(c.message) != std::string::npos);
         CHECK(r.output.find("bad_alloc") == std::string::npos);
     }
+}
+
+TEST_CASE("cli: a warm-up as long as the run is refused when given, shortened when it is a method's default") {
+    TempDir tmp("warmup");
+    const Result given = run("train --method siamese --schedule warmup-cosine --warmup-epochs 2 --epochs 2 --out " +
+                             tmp.str() + "/given " + kMnistTiny);
+    CHECK(given.exit_code != 0);
+    CHECK(given.output.find("--warmup-epochs 2 must be less than --epochs 2") != std::string::npos);
+    CHECK(given.output.find("LrSchedule") == std::string::npos);
+    // barlow's recipe warms up for 1 epoch: a 1-epoch run keeps 0 of them (the summary line says so)
+    const Result fitted = run("train --method barlow --epochs 1 --batch-size 16 --embedding-dim 16 --out " +
+                              tmp.str() + "/fitted " + kMnistTiny);
+    INFO(fitted.output);
+    CHECK(fitted.exit_code == 0);
+    CHECK(fitted.output.find("schedule warmup-cosine, warmup epochs 0") != std::string::npos);
 }
 
 namespace {

@@ -55,7 +55,7 @@ TEST_CASE("resolve: a limit keeps evenly spaced images in every format") {
     }
 }
 
-TEST_CASE("resolve: --data-dir comes first, then $CONTRAST_DATA") {
+TEST_CASE("resolve: an explicit --data-dir is the only folder searched; else $CONTRAST_DATA first") {
     TempDir a, b;
     std::filesystem::create_directories(a.path + "/mnist");
     std::filesystem::create_directories(b.path + "/mnist");
@@ -65,7 +65,12 @@ TEST_CASE("resolve: --data-dir comes first, then $CONTRAST_DATA") {
     setenv("CONTRAST_DATA", b.path.c_str(), 1);
     CHECK(ct::find_dataset("mnist", ct::Split::Test) == b.path + "/mnist");
     CHECK(ct::find_dataset("mnist", ct::Split::Test, a.path) == a.path + "/mnist");
-    CHECK(ct::data_roots(a.path)[1] == b.path);
+    CHECK(ct::data_roots(a.path) == std::vector<std::string>{a.path});
+    CHECK(ct::data_roots()[0] == b.path);
+    TempDir empty;   // the dataset exists in $CONTRAST_DATA, but the user named another folder
+    CHECK_THROWS_WITH_AS(ct::find_dataset("mnist", ct::Split::Test, empty.path),
+                         doctest::Contains(("searched " + empty.path + "/mnist;").c_str()), ct::IoError);
+    CHECK(ct::load_dataset("mnist-sample", ct::Split::Test, empty.path).size() == 1000);   // embedded
     unsetenv("CONTRAST_DATA");
 }
 
@@ -82,7 +87,7 @@ TEST_CASE("resolve: a missing dataset names every folder searched and how to get
     unsetenv("CONTRAST_DATA");   // the expected search order below has no $CONTRAST_DATA entry
     TempDir tmp;
     const std::string dir = tmp.path + "/elsewhere";
-    const std::string expected = "dataset 'cifar100' (train) not found; searched " + dir + "/cifar100, data/cifar100";
+    const std::string expected = "dataset 'cifar100' (train) not found; searched " + dir + "/cifar100;";
     CHECK_THROWS_WITH_AS(ct::load_dataset("cifar100", ct::Split::Train, dir), doctest::Contains(expected.c_str()),
                          ct::IoError);
     CHECK_THROWS_WITH_AS(ct::find_dataset("cifar100", ct::Split::Train, dir),

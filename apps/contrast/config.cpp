@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <limits>
 #include <sstream>
 
@@ -38,8 +39,12 @@ namespace {
 
 using json = nlohmann::json;
 
+// Whole numbers print as their digits (1048576, not the stream's 1.04858e+06): a bound in an error
+// message must be one the user can type back. The uint64 ceiling rounds up to 2^64 as a double.
 std::string number_text(double v) {
+    if (v >= 18446744073709551615.0) return "18446744073709551615";
     std::ostringstream os;
+    if (v == std::floor(v) && std::fabs(v) < 1e18) os << std::fixed << std::setprecision(0);
     os << v;
     return os.str();
 }
@@ -312,6 +317,9 @@ void check_consistency(const RunConfig& c, const std::string& source) {
     CT_CHECK_AS(ValueError, c.pk_classes * c.pk_samples <= batch_max,
                 source << "--pk " << c.pk_classes << "," << c.pk_samples << ": P x K = " << c.pk_classes * c.pk_samples
                        << " images per batch, more than the " << batch_max << " --batch-size allows");
+    CT_CHECK_AS(ValueError, c.schedule != "warmup-cosine" || c.warmup_epochs < c.epochs,
+                source << "--warmup-epochs " << c.warmup_epochs << " must be less than --epochs " << c.epochs
+                       << ": warmup-cosine warms up, then decays over the epochs left");
 }
 
 bool uses_euclidean(const RunConfig& c) { return find_method(c.method).euclidean(); }

@@ -85,6 +85,10 @@ RunConfig resolve_train_config(CLI::App& cmd, const TrainFlags& flags) {
         f.put(c, f.parse_text(flags.text.at(f.name), error));   // checked by the validator already
     }
     if (!flags.pk.empty()) set_pk(c, flags.pk);
+    // A method's default warm-up (the LARS recipes' 1 epoch) shrinks to fit a short run, such as a
+    // 1-epoch smoke run; a --warmup-epochs the user gave is checked instead.
+    if (c.schedule == "warmup-cosine" && cmd.count("--warmup-epochs") == 0 && c.warmup_epochs >= c.epochs)
+        c.warmup_epochs = c.epochs - 1;
     find_method(c.method).finish(c);
     check_consistency(c, "");
     return c;

@@ -67,7 +67,6 @@ public:
         c.ema = 0.99f;
         c.epochs = 15;
     }
-    void finish(RunConfig& c) const override { fit_warmup(c); }
     std::string describe_loss(const RunConfig& c) const override {
         std::ostringstream os;
         os << "BYOL normalized regression to an EMA target, momentum " << c.ema << " -> 1 (cosine), predictor "

@@ -42,7 +42,6 @@ public:
         c.epochs = 15;
     }
     void finish(RunConfig& c) const override {
-        fit_warmup(c);
         require_batch_statistics(c, "its variance and covariance run over the batch");
     }
     std::string describe_loss(const RunConfig& c) const override {

@@ -46,10 +46,6 @@ int64_t total_steps(const RunConfig& c, const Dataset& train) {
     return std::max<int64_t>(1, c.epochs * (train.size() / c.batch_size));
 }
 
-void fit_warmup(RunConfig& c) {
-    if (c.schedule == "warmup-cosine" && c.warmup_epochs >= c.epochs) c.warmup_epochs = c.epochs - 1;
-}
-
 void require_batch_statistics(const RunConfig& c, const std::string& why) {
     CT_CHECK_AS(ValueError, c.batch_size >= 2,
                 "--batch-size " << c.batch_size << ": " << c.method << " needs at least 2 images per view (" << why << ")");

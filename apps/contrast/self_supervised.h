@@ -38,9 +38,6 @@ float cosine_momentum(float base, int64_t step, int64_t total);
 // Steps of a run: the default sampler drops the last partial batch.
 int64_t total_steps(const RunConfig& c, const Dataset& train);
 
-// The LARS recipes warm up for --warmup-epochs, then follow a cosine; a run of no more epochs than
-// that (a 1-epoch smoke run) warms up for all but its last epoch instead of being refused.
-void fit_warmup(RunConfig& c);
 
 // "--batch-size 1: barlow needs at least 2 images per view (it standardises over the batch)".
 void require_batch_statistics(const RunConfig& c, const std::string& why);

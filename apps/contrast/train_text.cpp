@@ -98,6 +98,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
         enc.train();
         ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), steps_per_epoch, std::cout,
                         ProgressBar::stdout_is_tty());
+        bar.set_unit("sent");
         double loss_sum = 0;
         int64_t tokens = 0;
         for (const std::vector<int64_t>& batch : sampler.batches(epoch)) {

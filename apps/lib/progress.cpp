@@ -50,7 +50,7 @@ std::string format_progress(const ProgressState& s, int bar_width) {
         line += buf;
     }
     if (s.elapsed > 0) {
-        line += " | " + format_rate(double(s.items) / s.elapsed, "img");
+        line += " | " + format_rate(double(s.items) / s.elapsed, s.unit);
         std::snprintf(buf, sizeof buf, " | data %d%%", int(std::lround(100.0 * s.waiting / s.elapsed)));
         line += buf;
     }

@@ -22,7 +22,8 @@ struct ProgressState {
     int64_t step = 0, total = 0; // steps done, steps in the epoch
     double elapsed = 0;          // seconds since the start
     double waiting = 0;          // of which spent waiting for data
-    int64_t items = 0;           // images processed so far
+    int64_t items = 0;           // items processed so far
+    std::string unit = "img";    // what an item is: "img", "sent"
     NamedValues values;          // printed as "name 0.1234"
 };
 // One line, e.g. "epoch 3/10 [=======>     ]  120/469  26% | loss 0.4321 | 2345 img/s | data 12% | ETA 0:42".
@@ -35,6 +36,8 @@ public:
     // tty: redraw in place; otherwise print a line every log_every seconds and at the end.
     ProgressBar(std::string label, int64_t total, std::ostream& out, bool tty, Clock clock = steady_clock(),
                 double log_every = 10.0);
+    // Names what step() counts when it is not images ("sent" for sentences).
+    void set_unit(std::string unit) { state_.unit = std::move(unit); }
     // Call after each step: items processed in it, seconds spent waiting for its data, values to show.
     void step(int64_t items, double wait_seconds, const NamedValues& values);
     // The final line (always printed, ends with '\n'); returns the state for the epoch's summary.
