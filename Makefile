@@ -86,6 +86,10 @@ $(BUILD)/walkthroughs/%: $(BUILD)/obj/apps/walkthroughs/%.o $(APPLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
+# Objects reached only through a pattern rule are intermediates that make deletes after linking;
+# kept, a rebuild relinks the walkthroughs and benchmarks instead of recompiling them.
+.SECONDARY: $(call obj,$(WALK_SRCS) $(BENCH_SRCS))
+
 $(EXAMPLE): $(BUILD)/obj/docs/core_example.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -99,6 +99,10 @@ Field optional_in_json(Field f) {
     f.optional_in_json = true;
     return f;
 }
+Field only_for(std::vector<std::string> methods, Field f) {
+    f.methods = std::move(methods);
+    return f;
+}
 Field shown(Field f, const char* summary_line, std::function<bool(const RunConfig&)> applies = {}) {
     f.summary = summary_line;
     f.applies = std::move(applies);
@@ -176,26 +180,34 @@ const std::vector<Field>& config_fields() {
         shown(optional_in_json(row("init", "--init", "sts-regression: start from this SimCSE run directory",
                                    &RunConfig::init)), "training", [](const RunConfig& c) { return !c.init.empty(); }),
         // proxy methods (issue 11 part 3): absent from older runs' config.json
-        optional_in_json(one_of(row("loss", "--loss", "loss of --method proxy", &RunConfig::loss), proxy_losses)),
-        optional_in_json(in(row("scale", "--scale",
-                                "proxy: ProxyAnchor's alpha, the softmax scale of proxy-nca/arcface/cosface "
-                                "(0: the loss's own, 32/1/64/64)", &RunConfig::scale), 0, 1e4)),
-        optional_in_json(in(row("proxy_lr_mult", "--proxy-lr-mult",
-                                "proxy: the proxies' learning rate is --lr times this (0: 100 for proxy-anchor, "
-                                "as the paper, else 1)", &RunConfig::proxy_lr_mult), 0, 1e6)),
+        only_for({"proxy"},
+                 optional_in_json(one_of(row("loss", "--loss", "loss of --method proxy", &RunConfig::loss), proxy_losses))),
+        only_for({"proxy"},
+                 optional_in_json(in(row("scale", "--scale",
+                                         "proxy: ProxyAnchor's alpha, the softmax scale of proxy-nca/arcface/cosface "
+                                         "(0: the loss's own, 32/1/64/64)", &RunConfig::scale), 0, 1e4))),
+        only_for({"proxy"},
+                 optional_in_json(in(row("proxy_lr_mult", "--proxy-lr-mult",
+                                         "proxy: the proxies' learning rate is --lr times this (0: 100 for "
+                                         "proxy-anchor, as the paper, else 1)", &RunConfig::proxy_lr_mult), 0, 1e6))),
         // self-supervised methods (issue 11 part 2); shown on the method's loss line
-        optional_in_json(in(row("queue_size", "--queue-size", "moco: negative keys kept in the queue",
-                                &RunConfig::queue_size), 1, 262144)),
-        optional_in_json(in(row("ema", "--ema", "moco: momentum of the key encoder; byol: the target's at the start "
-                                "(a cosine raises it to 1)", &RunConfig::ema), 0, 1)),
-        optional_in_json(in(row("barlow_lambda", "--barlow-lambda", "barlow: weight of the off-diagonal terms",
-                                &RunConfig::barlow_lambda), 0, 1000)),
-        optional_in_json(in(row("vicreg_invariance", "--vicreg-invariance", "vicreg: weight of the invariance (MSE) term",
-                                &RunConfig::vicreg_invariance), 0, 1000)),
-        optional_in_json(in(row("vicreg_variance", "--vicreg-variance", "vicreg: weight of the variance hinge",
-                                &RunConfig::vicreg_variance), 0, 1000)),
-        optional_in_json(in(row("vicreg_covariance", "--vicreg-covariance", "vicreg: weight of the covariance term",
-                                &RunConfig::vicreg_covariance), 0, 1000)),
+        only_for({"moco"}, optional_in_json(in(row("queue_size", "--queue-size", "moco: negative keys kept in the queue",
+                                                   &RunConfig::queue_size), 1, 262144))),
+        only_for({"moco", "byol"},
+                 optional_in_json(in(row("ema", "--ema", "moco: momentum of the key encoder; byol: the target's at "
+                                         "the start (a cosine raises it to 1)", &RunConfig::ema), 0, 1))),
+        only_for({"barlow"}, optional_in_json(in(row("barlow_lambda", "--barlow-lambda",
+                                                     "barlow: weight of the off-diagonal terms",
+                                                     &RunConfig::barlow_lambda), 0, 1000))),
+        only_for({"vicreg"}, optional_in_json(in(row("vicreg_invariance", "--vicreg-invariance",
+                                                     "vicreg: weight of the invariance (MSE) term",
+                                                     &RunConfig::vicreg_invariance), 0, 1000))),
+        only_for({"vicreg"}, optional_in_json(in(row("vicreg_variance", "--vicreg-variance",
+                                                     "vicreg: weight of the variance hinge",
+                                                     &RunConfig::vicreg_variance), 0, 1000))),
+        only_for({"vicreg"}, optional_in_json(in(row("vicreg_covariance", "--vicreg-covariance",
+                                                     "vicreg: weight of the covariance term",
+                                                     &RunConfig::vicreg_covariance), 0, 1000))),
     };
     return table;
 }

@@ -81,6 +81,9 @@ struct Field {
     // the loss line is the method's own), and when it applies (empty: always).
     std::string summary;
     std::function<bool(const RunConfig&)> applies;
+    // The methods that read it (empty: every method). Given as a flag to another method it is
+    // refused rather than silently ignored.
+    std::vector<std::string> methods;
     std::function<nlohmann::json(const RunConfig&)> get;
     std::function<void(RunConfig&, const nlohmann::json&)> put;   // called with a checked value
 

@@ -1,6 +1,7 @@
 // The `contrast` command line: train, eval, embed, plot, retrieve, augment, compare. Flags are parsed by
 // CLI11; a bad flag or value prints one line naming the valid choices and exits with 2; any other
 // failure prints `error: ...` and exits with 1.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -77,6 +78,11 @@ RunConfig resolve_train_config(CLI::App& cmd, const TrainFlags& flags) {
     RunConfig c = defaults_for(method, data);
     for (const Field& f : config_fields()) {
         if (f.flag.empty() || cmd.count(f.flag) == 0) continue;
+        if (!f.methods.empty() && std::find(f.methods.begin(), f.methods.end(), c.method) == f.methods.end()) {
+            std::string users;
+            for (const std::string& m : f.methods) users += (users.empty() ? "" : "|") + m;
+            CT_THROW(ct::ValueError, f.flag << " applies to --method " << users << " only, not " << c.method);
+        }
         if (f.kind == Field::Kind::Switch) {
             f.put(c, f.flag.rfind("--no-", 0) != 0);   // --no-augment: false
             continue;
