@@ -10,6 +10,7 @@
 
 #include "apps/contrast/compare.h"
 #include "apps/contrast/config.h"
+#include "apps/contrast/eval_ranks.h"
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
         if (*embed_cmd) return embed(run_dir, checkpoint);
         if (*plot_cmd) return plot(run_dir, checkpoint);
         if (*retrieve_cmd) return retrieve(run_dir, queries, neighbors, checkpoint);
+        if (*compare_cmd || *augment_cmd) refuse_under_ranks(*compare_cmd ? "compare" : "augment");
         if (*compare_cmd) return compare(compare_dirs, compare_metrics, compare_names, compare_title, compare_out);
         if (*augment_cmd) {
             RunConfig c = defaults_for(aug_method, aug_data);
