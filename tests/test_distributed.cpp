@@ -137,10 +137,12 @@ TEST_CASE("distributed: 2 ranks: every global-batch loss, and sync BatchNorm, wi
     INFO(r.output);
     CHECK(r.exit_code == 0);
     for (const char* loss : {"nt_xent", "info_nce", "supcon", "triplet semihard", "triplet all", "triplet batch-hard",
-                             "triplet batch-all", "contrastive (pml, all pairs)", "contrastive (Hadsell pairs)"}) {
+                             "triplet batch-all", "contrastive (pml, all pairs)", "contrastive (Hadsell pairs)",
+                             "barlow twins", "vicreg", "proxy-anchor"}) {
         CHECK(r.output.find(std::string("ok ") + loss + ": mean over ranks of the loss") != std::string::npos);
         CHECK(r.output.find(std::string("ok ") + loss + ": the gradient of each rank") != std::string::npos);
     }
+    CHECK(r.output.find("ok proxy-anchor: each rank's proxy gradient = the 1-process one") != std::string::npos);
     for (const char* check : {"each rank's output rows", "each rank's input gradient", "the ranks' weight gradients",
                               "running mean and variance"})
         CHECK(r.output.find(std::string("ok sync_batch_norm: ") + check) != std::string::npos);
