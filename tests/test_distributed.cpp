@@ -25,7 +25,9 @@
 #include "core/random.h"
 #include "losses/global_batch.h"
 #include "losses/nt_xent.h"
+#include "nn/batchnorm.h"
 #include "nn/distributed.h"
+#include "nn/momentum.h"
 
 namespace fs = std::filesystem;
 using namespace ct;
@@ -129,6 +131,15 @@ TEST_CASE("distributed: alone, gradient averaging leaves the gradients as they a
     averager.average();
     CHECK(p.grad().to_vector() == std::vector<float>{2, 4});
     CHECK(averager.bytes_per_step() == 8);
+}
+
+TEST_CASE("distributed: --sync-bn reaches the BatchNorm layers of a momentum copy (BYOL's target, MoCo's keys)") {
+    const auto make = [] { return std::make_shared<nn::BatchNorm1d>(3); };
+    const auto online = make(), copied = make();
+    nn::MomentumCopy target(online, copied);
+    CHECK(nn::convert_sync_batchnorm(target) == 1);   // the copy's one layer, not a child of target
+    CHECK(copied->sync);
+    CHECK_FALSE(online->sync);   // the online network is converted where it is a child: not here
 }
 
 TEST_CASE("distributed: 2 ranks: every global-batch loss, and sync BatchNorm, with gradients equal the 1-process run") {
