@@ -1,6 +1,8 @@
 // Sharded embedding for the evaluation commands; see eval_ranks.h.
 #include "apps/contrast/eval_ranks.h"
 
+#include <algorithm>
+
 #include "core/check.h"
 #include "core/distributed.h"
 
