@@ -8,10 +8,12 @@
 #define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "core/check.h"
 
@@ -28,10 +30,18 @@ const char* env(const char* name) {
     return v && *v ? v : nullptr;
 }
 
+// A rank done first (rank 1 while rank 0 computes eval's metrics or writes a run's pictures) would
+// spin in MPI_Finalize's wait for the others, taking a core from rank 0: a non-blocking barrier
+// polled every 2 ms lets it sleep instead.
 void finish() {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (!finalized) MPI_Finalize();
+    if (finalized) return;
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    for (int done = 0; MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    MPI_Finalize();
 }
 
 World start() {
@@ -164,6 +174,16 @@ void all_gather_rows(const float* mine, int64_t my_count, const std::vector<int6
     const GathervLayout l = gatherv_layout(counts);
     MPI_Allgatherv(mine, as_count(my_count, "all_gather"), MPI_FLOAT, out, l.counts.data(), l.offsets.data(),
                    MPI_FLOAT, MPI_COMM_WORLD);
+}
+
+void gather_rows(const float* mine, int64_t my_count, const std::vector<int64_t>& counts, float* out, int root) {
+    if (world_size() == 1) {
+        std::memcpy(out, mine, size_t(my_count) * sizeof(float));
+        return;
+    }
+    const GathervLayout l = gatherv_layout(counts);
+    MPI_Gatherv(mine, as_count(my_count, "gather"), MPI_FLOAT, out, l.counts.data(), l.offsets.data(), MPI_FLOAT,
+                root, MPI_COMM_WORLD);
 }
 
 void reduce_scatter_rows(const float* full, const std::vector<int64_t>& counts, float* mine) {

@@ -29,6 +29,9 @@ std::vector<int64_t> all_gather_ints(const std::vector<int64_t>& mine);   // eve
 void all_gather_rows(const float* mine, int64_t my_count, const std::vector<int64_t>& counts, float* out);
 // The inverse in backward: each rank receives its own block of the sum over ranks of `full`.
 void reduce_scatter_rows(const float* full, const std::vector<int64_t>& counts, float* mine);
+// Every rank's values to `root` alone (MPI_Gatherv): out, on root, receives rank 0's values, then
+// rank 1's, ...; the other ranks pass out = nullptr. counts: the values of every rank (all_gather_counts).
+void gather_rows(const float* mine, int64_t my_count, const std::vector<int64_t>& counts, float* out, int root = 0);
 void barrier();
 
 // Stops every rank (MPI_Abort) after printing "error (rank R of K): message" to stderr: an error on

@@ -203,4 +203,21 @@ Tensor global_batch_all_triplet_loss(const Tensor& embeddings, const std::vector
     return global_triplet_loss(embeddings, labels, every, o);
 }
 
+// The whole loss on the gathered batch (global_batch.h). At world size 1 all_gather would only copy.
+Tensor global_barlow_twins_loss(const Tensor& z1, const Tensor& z2, float lambda) {
+    if (dist::world_size() == 1) return barlow_twins_loss(z1, z2, lambda);
+    return barlow_twins_loss(all_gather(z1), all_gather(z2), lambda);
+}
+
+Tensor global_vicreg_loss(const Tensor& z1, const Tensor& z2, const VICRegOptions& options) {
+    if (dist::world_size() == 1) return vicreg_loss(z1, z2, options);
+    return vicreg_loss(all_gather(z1), all_gather(z2), options);
+}
+
+Tensor global_proxy_loss(const ProxyLoss& loss, const Tensor& embeddings, const std::vector<int64_t>& labels) {
+    if (dist::world_size() == 1) return loss.loss(embeddings, labels);
+    check_embeddings_labels("global_proxy_loss", embeddings, labels);
+    return loss.loss(all_gather(embeddings), dist::all_gather_ints(labels));
+}
+
 }  // namespace ct

@@ -6,14 +6,22 @@
 // batch, and averaging the ranks' gradients (as DDP does) gives exactly its gradient.
 // Mining runs on the gathered embeddings (identical on every rank, no graph); each rank keeps the
 // pairs and triplets whose anchor it owns. At world size 1 every function is the plain loss.
+// A loss that does not split into per-anchor terms (Barlow Twins' cross-correlation, VICReg's
+// variance and covariance, Proxy-Anchor's log-sums per proxy) is instead computed WHOLE on every
+// rank from the gathered batch: every rank's loss is the 1-process loss, all_gather's backward
+// hands each rank K x its rows' gradient (the K identical copies summed), so the average over ranks
+// is again exactly the 1-process gradient, and that of the proxies (computed whole on each rank) too.
 #pragma once
 #include <functional>
 #include <vector>
 
+#include "losses/barlow_twins.h"
 #include "losses/contrastive.h"
 #include "losses/miners.h"
+#include "losses/proxies.h"
 #include "losses/supcon.h"
 #include "losses/triplet.h"
+#include "losses/vicreg.h"
 
 namespace ct {
 
@@ -44,5 +52,12 @@ Tensor global_triplet_loss(const Tensor& embeddings, const std::vector<int64_t>&
 // Hermans' batch-all: every valid triplet, mean over the non-zero ones.
 Tensor global_batch_all_triplet_loss(const Tensor& embeddings, const std::vector<int64_t>& labels,
                                      const TripletOptions& options);
+
+
+// Whole on every rank (see above).  z1, z2:(n,D), this rank's two views -> ()
+Tensor global_barlow_twins_loss(const Tensor& z1, const Tensor& z2, float lambda);
+Tensor global_vicreg_loss(const Tensor& z1, const Tensor& z2, const VICRegOptions& options);
+// embeddings:(n,D), labels:n -> (); every proxy loss (the ones that split per sample too).
+Tensor global_proxy_loss(const ProxyLoss& loss, const Tensor& embeddings, const std::vector<int64_t>& labels);
 
 }  // namespace ct

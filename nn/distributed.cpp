@@ -8,6 +8,7 @@
 #include "core/distributed.h"
 #include "core/ops.h"
 #include "nn/batchnorm.h"
+#include "nn/momentum.h"
 
 namespace ct::nn {
 
@@ -46,11 +47,13 @@ Tensor sync_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias
 
 int64_t convert_sync_batchnorm(Module& m) {
     int64_t count = 0;
-    for (auto& [name, module] : m.named_modules())
+    for (auto& [name, module] : m.named_modules()) {
         if (auto* bn = dynamic_cast<BatchNorm*>(module)) {
             bn->sync = true;
             ++count;
         }
+        if (auto* copy = dynamic_cast<MomentumCopy*>(module)) count += convert_sync_batchnorm(copy->copy());
+    }
     return count;
 }
 

@@ -19,7 +19,8 @@ void broadcast_state(const Module& m, int root = 0);
 // x:(n,C) or (n,C,H,W) on each rank -> the same shape. A collective.
 Tensor sync_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                        const Tensor& running_var, float momentum, float eps);
-// Sets every BatchNorm of m to sync_batch_norm in training; returns how many there were.
+// Sets every BatchNorm of m to sync_batch_norm in training, those of a MomentumCopy's copy (BYOL's
+// target, MoCo's key encoder) included; returns how many there were.
 int64_t convert_sync_batchnorm(Module& m);
 
 // Averages the gradients of `params` over ranks with MPI_Allreduce, in buckets of about

@@ -19,6 +19,9 @@ public:
     // The copy's output, without a graph (the copy runs in training mode: batch statistics).
     Tensor forward(const Tensor& x) override;
     std::string type_name() const override { return "MomentumCopy"; }
+    // The copy itself: its modules are not children of this one (their weights are buffers here),
+    // so convert_sync_batchnorm (nn/distributed.h) reaches its BatchNorm layers through this.
+    Module& copy() const { return *copy_; }
 
 private:
     ModulePtr online_, copy_;

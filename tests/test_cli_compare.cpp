@@ -1,5 +1,5 @@
 // apps/contrast/compare.cpp: several runs' eval.json read into one table (values, names, Markdown),
-// the chart written, and errors naming the file, the key or the flag.
+// the chart written, and errors naming the file, the key or the flag; --curve reads metrics.csv.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -58,4 +58,23 @@ TEST_CASE("cli compare: errors name the file, the key or the flag") {
                          doctest::Contains("--metrics: 'accuracy' is not one of: precision_at_1|"), ct::ValueError);
     CHECK_THROWS_WITH_AS(compare_runs({r.dir("triplet"), r.dir("proxy")}, {"nmi"}, {"a"}),
                          doctest::Contains("--names: 1 names for 2 runs"), ct::ValueError);
+}
+
+TEST_CASE("cli compare --curve: a metrics.csv column of each run, per epoch") {
+    Runs r;
+    const std::string header = "epoch,loss,online_p_at_1,lr,seconds,data_wait_share,images_per_second\n";
+    std::ofstream(r.root / "triplet" / "metrics.csv") << header << "1,0.5,0.9,0.1,2,0,100\n2,0.25,0.95,0.1,2,0,120\n";
+    std::ofstream(r.root / "proxy" / "metrics.csv") << header << "1,0.75,0.8,0.1,2,0,90\n";
+    const Curves c = curves_of_runs({r.dir("triplet"), r.dir("proxy")}, "loss", {"a", "b"});
+    CHECK(c.runs == std::vector<std::string>{"a", "b"});
+    CHECK(c.epochs == std::vector<std::vector<double>>{{1, 2}, {1}});
+    CHECK(c.values == std::vector<std::vector<double>>{{0.5, 0.25}, {0.75}});
+    const std::string png = (r.root / "curves.png").string();
+    CHECK(compare_curves({r.dir("triplet"), r.dir("proxy")}, "images_per_second", {}, "", png) == 0);
+    CHECK(std::filesystem::file_size(png) > 1000);
+    CHECK_THROWS_WITH_AS(curves_of_runs({r.dir("triplet")}, "accuracy", {}),
+                         doctest::Contains("triplet/metrics.csv: --curve accuracy: no such column (it has: data_wait_share, epoch"),
+                         ct::IoError);
+    CHECK_THROWS_WITH_AS(curves_of_runs({r.dir("broken")}, "loss", {}),
+                         doctest::Contains("broken/metrics.csv: cannot open"), ct::IoError);
 }

@@ -14,14 +14,20 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "core/distributed.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "losses/global_batch.h"
 #include "losses/nt_xent.h"
+#include "nn/batchnorm.h"
 #include "nn/distributed.h"
+#include "nn/momentum.h"
 
 namespace fs = std::filesystem;
 using namespace ct;
@@ -127,16 +133,27 @@ TEST_CASE("distributed: alone, gradient averaging leaves the gradients as they a
     CHECK(averager.bytes_per_step() == 8);
 }
 
+TEST_CASE("distributed: --sync-bn reaches the BatchNorm layers of a momentum copy (BYOL's target, MoCo's keys)") {
+    const auto make = [] { return std::make_shared<nn::BatchNorm1d>(3); };
+    const auto online = make(), copied = make();
+    nn::MomentumCopy target(online, copied);
+    CHECK(nn::convert_sync_batchnorm(target) == 1);   // the copy's one layer, not a child of target
+    CHECK(copied->sync);
+    CHECK_FALSE(online->sync);   // the online network is converted where it is a child: not here
+}
+
 TEST_CASE("distributed: 2 ranks: every global-batch loss, and sync BatchNorm, with gradients equal the 1-process run") {
     require_mpirun();
     const Result r = run_shell(mpirun(2) + " " + beside_tests("mpi_driver") + " losses");
     INFO(r.output);
     CHECK(r.exit_code == 0);
     for (const char* loss : {"nt_xent", "info_nce", "supcon", "triplet semihard", "triplet all", "triplet batch-hard",
-                             "triplet batch-all", "contrastive (pml, all pairs)", "contrastive (Hadsell pairs)"}) {
+                             "triplet batch-all", "contrastive (pml, all pairs)", "contrastive (Hadsell pairs)",
+                             "barlow twins", "vicreg", "proxy-anchor"}) {
         CHECK(r.output.find(std::string("ok ") + loss + ": mean over ranks of the loss") != std::string::npos);
         CHECK(r.output.find(std::string("ok ") + loss + ": the gradient of each rank") != std::string::npos);
     }
+    CHECK(r.output.find("ok proxy-anchor: each rank's proxy gradient = the 1-process one") != std::string::npos);
     for (const char* check : {"each rank's output rows", "each rank's input gradient", "the ranks' weight gradients",
                               "running mean and variance"})
         CHECK(r.output.find(std::string("ok sync_batch_norm: ") + check) != std::string::npos);
@@ -202,5 +219,66 @@ TEST_CASE("distributed: 2 ranks: contrast train writes the run from rank 0, and 
     INFO(odd.output);
     CHECK(odd.exit_code != 0);
     CHECK(odd.output.find("does not split over 3 ranks") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+namespace {
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+// 1,000 training and 600 test images: with eval's batches of 500 each rank embeds one training
+// batch and the test set splits 500 / 100, so both ranks work and the batches are the 1-process ones.
+TEST_CASE("distributed: 2 ranks: contrast eval, embed, plot and retrieve share the embedding; eval.json = 1 process") {
+    require_mpirun();
+    const fs::path dir = fs::temp_directory_path() / ("contrast_mpi_eval_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    const std::string contrast = beside_tests("contrast"), run = (dir / "run").string();
+    const Result t = run_shell(contrast + " train --method simclr --model e1 --batch-size 200 --epochs 1 --data "
+                               "mnist-sample --train-limit 1000 --test-limit 600 --threads 1 --workers 1 --out " + run);
+    REQUIRE_MESSAGE(t.exit_code == 0, t.output);
+    const std::string eval = " eval " + run + " --probe-epochs 20";
+    const Result one = run_shell(contrast + eval);
+    REQUIRE_MESSAGE(one.exit_code == 0, one.output);
+    const nlohmann::json alone = nlohmann::json::parse(read_file(dir / "run" / "eval.json"));
+    const Result e1 = run_shell(contrast + " embed " + run);
+    REQUIRE_MESSAGE(e1.exit_code == 0, e1.output);
+    const std::string npy_alone = read_file(dir / "run" / "test_embeddings.npy");
+    fs::remove(dir / "run" / "eval.json");
+    fs::remove(dir / "run" / "test_embeddings.npy");
+
+    const Result two = run_shell(mpirun(2) + " " + contrast + eval);
+    INFO(two.output);
+    REQUIRE(two.exit_code == 0);
+    CHECK(two.output.find("embedded by 2 ranks") != std::string::npos);
+    CHECK(two.output.find("MAP@R") == two.output.rfind("MAP@R"));   // rank 1 printed nothing
+    const nlohmann::json ranks = nlohmann::json::parse(read_file(dir / "run" / "eval.json"));
+    CHECK(alone.contains("linear_probe_accuracy"));
+    for (auto it = alone.begin(); it != alone.end(); ++it) {
+        INFO(it.key());
+        REQUIRE(ranks.contains(it.key()));
+        if (it.value().is_number()) CHECK(ranks[it.key()].get<double>() == doctest::Approx(it.value().get<double>()).epsilon(1e-6));
+        else CHECK(ranks[it.key()] == it.value());
+    }
+    // the same batches, so the same bits
+    const Result e2 = run_shell(mpirun(2) + " " + contrast + " embed " + run);
+    INFO(e2.output);
+    CHECK(e2.exit_code == 0);
+    CHECK(read_file(dir / "run" / "test_embeddings.npy") == npy_alone);
+
+    const Result p = run_shell(mpirun(2) + " " + contrast + " plot " + run + " && " + mpirun(2) + " " + contrast +
+                               " retrieve " + run);
+    INFO(p.output);
+    CHECK(p.exit_code == 0);
+    CHECK(fs::exists(dir / "run" / "embedding.png"));
+    CHECK(fs::exists(dir / "run" / "retrieval.png"));
+    CHECK(p.output.find("wrote") != std::string::npos);
+    // a command that does not shard refuses, naming itself
+    const Result c = run_shell(mpirun(2) + " " + contrast + " compare " + run);
+    INFO(c.output);
+    CHECK(c.exit_code != 0);
+    CHECK(c.output.find("contrast compare does not split its work over ranks") != std::string::npos);
     fs::remove_all(dir);
 }

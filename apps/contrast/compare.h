@@ -1,6 +1,7 @@
 // `contrast compare RUN_DIR...`: the evaluation results of several runs (their eval.json, written
 // by `contrast eval`) side by side, as a Markdown table and a grouped bar chart (one group per
-// metric, one bar per run): the results tables of the README and docs/.
+// metric, one bar per run): the results tables of the README and docs/. With --curve, a column of
+// their metrics.csv per epoch instead, one line per run (compare_curves.cpp).
 #pragma once
 #include <string>
 #include <vector>
@@ -25,5 +26,17 @@ Comparison compare_runs(const std::vector<std::string>& run_dirs, const std::vec
 // The command: prints the table and writes the bar chart to out_png.
 int compare(const std::vector<std::string>& run_dirs, const std::vector<std::string>& metrics,
             const std::vector<std::string>& names, const std::string& title, const std::string& out_png);
+
+// `contrast compare --curve COLUMN RUN_DIR...`: COLUMN of each run's metrics.csv ("loss",
+// "online_p_at_1", "images_per_second", ...) against the epoch, one line per run on one plot (the
+// runs need no eval.json). Errors name the file and the missing column, or the flag.
+struct Curves {
+    std::vector<std::string> runs;                 // names, as compare_runs
+    std::vector<std::vector<double>> epochs, values;
+};
+Curves curves_of_runs(const std::vector<std::string>& run_dirs, const std::string& column,
+                      const std::vector<std::string>& names);
+int compare_curves(const std::vector<std::string>& run_dirs, const std::string& column,
+                   const std::vector<std::string>& names, const std::string& title, const std::string& out_png);
 
 }  // namespace ct::app

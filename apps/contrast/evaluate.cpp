@@ -1,17 +1,21 @@
 // Evaluation of a run on the test set, the training set as reference: retrieval metrics
 // (Precision@1, R-precision, MAP@R), kNN accuracies, NMI of k-means clusters and, for runs with a
-// head, a linear probe on the frozen representation. Also `contrast embed` (.npy output).
+// head, a linear probe on the frozen representation. Also `contrast embed` (.npy output). Under
+// mpirun the ranks share the embedding pass (eval_ranks.h) and rank 0 alone computes and writes.
 #include "apps/contrast/evaluate.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "apps/contrast/data_parallel.h"
+#include "apps/contrast/eval_ranks.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/linear_probe.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/npy.h"
+#include "core/distributed.h"
 #include "core/parallel.h"
 #include "nn/checkpoint.h"
 
@@ -48,14 +52,20 @@ OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d) {
 }
 
 int evaluate(const std::string& run_dir, const EvalOptions& options) {
-    if (find_method(load_config(run_dir).method).text()) return evaluate_text(run_dir, options.checkpoint);
+    if (find_method(load_config(run_dir).method).text()) {
+        refuse_under_ranks("eval of a text run");
+        return evaluate_text(run_dir, options.checkpoint);
+    }
+    DataParallel::quiet_other_ranks();
     LoadedRun r = load_run(run_dir, options.checkpoint);
     const RunConfig& c = r.config;
     const Transform t = eval_transform(r.data);
-    std::printf("evaluating %s (%s checkpoint): %ld test queries against %ld training references\n", run_dir.c_str(),
-                options.checkpoint.c_str(), long(r.data.test.size()), long(r.data.train.size()));
-    const Tensor train_emb = embed_dataset(r.model, r.data.train, t);
-    const Tensor test_emb = embed_dataset(r.model, r.data.test, t);
+    const std::string ranks = dist::world_size() > 1 ? ", embedded by " + std::to_string(dist::world_size()) + " ranks" : "";
+    std::printf("evaluating %s (%s checkpoint): %ld test queries against %ld training references%s\n", run_dir.c_str(),
+                options.checkpoint.c_str(), long(r.data.test.size()), long(r.data.train.size()), ranks.c_str());
+    const Tensor train_emb = embed_on_ranks(r.model, r.data.train, t);
+    const Tensor test_emb = embed_on_ranks(r.model, r.data.test, t);
+    if (!dist::is_main()) return 0;   // rank 0 alone computes the metrics and writes eval.json
     const std::string what = r.model.with_head ? "encoder representation (before the head)" : "embedding";
     SearchOptions s;
     s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;
@@ -104,8 +114,10 @@ int evaluate(const std::string& run_dir, const EvalOptions& options) {
 }
 
 int embed(const std::string& run_dir, const std::string& checkpoint) {
+    DataParallel::quiet_other_ranks();
     LoadedRun r = load_run(run_dir, checkpoint);
-    const Tensor e = embed_dataset(r.model, r.data.test, eval_transform(r.data));
+    const Tensor e = embed_on_ranks(r.model, r.data.test, eval_transform(r.data));
+    if (!dist::is_main()) return 0;
     const std::string emb = run_dir + "/test_embeddings.npy", lab = run_dir + "/test_labels.npy";
     save_npy(emb, e);
     save_npy(lab, r.data.test.labels);

@@ -11,6 +11,7 @@
 
 #include "apps/contrast/compare.h"
 #include "apps/contrast/config.h"
+#include "apps/contrast/eval_ranks.h"
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
@@ -156,8 +157,8 @@ int main(int argc, char** argv) {
     augment_cmd->add_option("--out", grid_out, "output PNG");
 
     std::vector<std::string> compare_dirs, compare_names, compare_metrics{"precision_at_1", "map_at_r"};
-    std::string compare_title, compare_out = "compare.png";
-    CLI::App* compare_cmd = app.add_subcommand("compare", "a Markdown table and a bar chart (PNG) of several runs' eval.json");
+    std::string compare_title, compare_out = "compare.png", compare_curve;
+    CLI::App* compare_cmd = app.add_subcommand("compare", "a Markdown table and a bar chart (PNG) of several runs' eval.json; with --curve a line plot of their metrics.csv");
     compare_cmd->add_option("run_dirs", compare_dirs, "run directories, each evaluated by `contrast eval`")->required();
     compare_cmd->add_option("--metrics", compare_metrics, "comma-separated keys of eval.json (default precision_at_1,map_at_r)")
         ->delimiter(',');
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     compare_cmd->add_option("--title", compare_title, "title of the chart");
     compare_cmd->add_option("--out", compare_out, "output PNG");
+    compare_cmd->add_option("--curve", compare_curve, "instead: this column of each run's metrics.csv per epoch "
+                                                      "(loss, online_p_at_1, images_per_second, ...), one line per run");
 
     try {
         app.parse(argc, argv);
@@ -181,6 +184,9 @@ int main(int argc, char** argv) {
         if (*embed_cmd) return embed(run_dir, checkpoint);
         if (*plot_cmd) return plot(run_dir, checkpoint);
         if (*retrieve_cmd) return retrieve(run_dir, queries, neighbors, checkpoint);
+        if (*compare_cmd || *augment_cmd) refuse_under_ranks(*compare_cmd ? "compare" : "augment");
+        if (*compare_cmd && !compare_curve.empty())
+            return compare_curves(compare_dirs, compare_curve, compare_names, compare_title, compare_out);
         if (*compare_cmd) return compare(compare_dirs, compare_metrics, compare_names, compare_title, compare_out);
         if (*augment_cmd) {
             RunConfig c = defaults_for(aug_method, aug_data);

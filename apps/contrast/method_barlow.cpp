@@ -1,10 +1,11 @@
 // --method barlow (Barlow Twins, Zbontar et al. 2021): two strong views through one encoder +
 // projector; the cross-correlation of the two views' batch-standardised projections is pushed to
 // the identity (barlow_twins_loss of losses/barlow_twins.h, weight --barlow-lambda off the
-// diagonal). No negatives, no predictor, no momentum encoder: nothing beyond the network.
+// diagonal). No negatives, no predictor, no momentum encoder: nothing beyond the network. Under
+// mpirun the cross-correlation is that of the global batch (the authors all-reduce it).
 // Evaluated on the encoder's representation.
 #include "apps/contrast/self_supervised.h"
-#include "losses/barlow_twins.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -14,7 +15,7 @@ public:
     explicit BarlowObjective(float lambda) : lambda_(lambda) {}
     Tensor loss(const Model& m, const Batch& b) override {
         const auto [z1, z2] = view_halves(m.train_output(b.images));
-        return barlow_twins_loss(z1, z2, lambda_);
+        return global_barlow_twins_loss(z1, z2, lambda_);   // the global batch under mpirun
     }
 
 private:

@@ -3,7 +3,9 @@
 // of the last --queue-size keys as the negatives: moco_loss of losses/moco.h, symmetrised over the
 // two views as in the authors' CIFAR demo (each view is once the query, once the key). After each
 // step the keys of both views enter the queue (the oldest leave) and the copy moves towards the
-// encoder. One process, so no shuffled BatchNorm: the key batch's statistics are its own.
+// encoder. No shuffled BatchNorm: the key batch's statistics are its own (a rank's, under mpirun).
+// Under mpirun each rank's queries meet its own keys and the one queue, which receives the keys of
+// the whole global batch on every rank (the authors' concat_all_gather), so it stays the same everywhere.
 // Evaluated on the encoder's representation.
 #include <algorithm>
 #include <cstring>
@@ -34,12 +36,15 @@ public:
         return 0.5f * (moco_loss(q1, k2, queue_, temperature_) + moco_loss(q2, k1, queue_, temperature_));
     }
     nn::ModulePtr extras() const override { return state_; }
-    // The step's keys replace the oldest rows (cyclically), then the key encoder follows.
+    // The step's keys replace the oldest rows (cyclically), then the key encoder follows. Under
+    // mpirun the keys of every rank, view 1's then view 2's: the 1-process order of the global batch.
     void after_step() override {
         const int64_t K = queue_.size(0), D = queue_.size(1);
+        const auto [k1, k2] = view_halves(keys_);
+        const Tensor keys = cat({all_gather(k1), all_gather(k2)}, 0);   // (2B_global, D), no graph (no-grad step)
         int64_t next = int64_t(next_.data()[0]);
-        for (int64_t i = 0; i < keys_.size(0); ++i, next = (next + 1) % K)
-            std::memcpy(queue_.data() + next * D, keys_.data() + i * D, size_t(D) * sizeof(float));
+        for (int64_t i = 0; i < keys.size(0); ++i, next = (next + 1) % K)
+            std::memcpy(queue_.data() + next * D, keys.data() + i * D, size_t(D) * sizeof(float));
         next_.data()[0] = float(next);
         key_encoder_->update(ema_);
     }

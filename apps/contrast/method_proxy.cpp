@@ -1,12 +1,13 @@
 // --method proxy: proxy-based metric learning (--loss proxy-anchor|proxy-nca|arcface|cosface).
 // The loss owns one trainable proxy per class (losses/proxies.h): they are the method's extras, so
 // they train at --lr times --proxy-lr-mult, are saved in every checkpoint and restored on resume.
+// Under mpirun the loss is that of the global batch (Proxy-Anchor's log-sums do not split by rank).
 #include <cmath>
 
 #include "apps/contrast/method.h"
 #include "core/check.h"
 #include "core/random.h"
-#include "losses/proxies.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 class ProxyObjective : public Objective {
 public:
     ProxyObjective(std::shared_ptr<ProxyLoss> loss, float lr_mult) : loss_(std::move(loss)), lr_mult_(lr_mult) {}
-    Tensor loss(const Model& m, const Batch& b) override { return loss_->loss(m.train_output(b.images), b.labels); }
+    // under mpirun the loss of the global batch, whole on every rank (losses/global_batch.h)
+    Tensor loss(const Model& m, const Batch& b) override { return global_proxy_loss(*loss_, m.train_output(b.images), b.labels); }
     nn::ModulePtr extras() const override { return loss_; }
     float extras_lr_mult() const override { return lr_mult_; }
 

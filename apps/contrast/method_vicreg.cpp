@@ -2,9 +2,10 @@
 // projector ("expander"); the loss keeps the views' embeddings close (invariance), each
 // dimension's standard deviation above 1 (variance) and the dimensions decorrelated (covariance):
 // vicreg_loss of losses/vicreg.h with weights --vicreg-invariance/-variance/-covariance. Nothing
-// beyond the network. Evaluated on the encoder's representation.
+// beyond the network. Evaluated on the encoder's representation. Under mpirun the statistics are
+// those of the global batch (the authors gather the embeddings: FullGatherLayer).
 #include "apps/contrast/self_supervised.h"
-#include "losses/vicreg.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -14,7 +15,7 @@ public:
     explicit VICRegObjective(const VICRegOptions& options) : options_(options) {}
     Tensor loss(const Model& m, const Batch& b) override {
         const auto [z1, z2] = view_halves(m.train_output(b.images));
-        return vicreg_loss(z1, z2, options_);
+        return global_vicreg_loss(z1, z2, options_);   // the global batch under mpirun
     }
 
 private:

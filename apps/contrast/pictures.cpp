@@ -1,4 +1,6 @@
 // `contrast plot`, `contrast retrieve`, `contrast augment` and the curves written after training.
+// Under mpirun, plot and retrieve share their embedding pass over the ranks (eval_ranks.h) and rank
+// 0 alone draws.
 #include "apps/contrast/pictures.h"
 
 #include <cstdio>
@@ -6,12 +8,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/contrast/data_parallel.h"
+#include "apps/contrast/eval_ranks.h"
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/neighbors.h"
 #include "apps/lib/pca.h"
 #include "apps/lib/plot.h"
+#include "core/distributed.h"
 #include "data/resolve.h"
 
 namespace ct::app {
@@ -72,9 +77,11 @@ void write_curves(const std::string& run_dir) {
 }
 
 int plot(const std::string& run_dir, const std::string& checkpoint) {
-    write_curves(run_dir);
+    DataParallel::quiet_other_ranks();
+    if (dist::is_main()) write_curves(run_dir);
     LoadedRun r = load_run(run_dir, checkpoint);
-    const Tensor e = embed_dataset(r.model, r.data.test, eval_transform(r.data));
+    const Tensor e = embed_on_ranks(r.model, r.data.test, eval_transform(r.data));
+    if (!dist::is_main()) return 0;
     ScatterOptions o;
     o.class_names = r.data.test.classes;
     o.x_label = "dimension 1";
@@ -113,15 +120,20 @@ int plot(const std::string& run_dir, const std::string& checkpoint) {
 }
 
 int retrieve(const std::string& run_dir, int64_t queries, int64_t neighbors, const std::string& checkpoint) {
-    if (find_method(load_config(run_dir).method).text()) return retrieve_text(run_dir, queries, neighbors, checkpoint);
+    if (find_method(load_config(run_dir).method).text()) {
+        refuse_under_ranks("retrieve of a text run");
+        return retrieve_text(run_dir, queries, neighbors, checkpoint);
+    }
+    DataParallel::quiet_other_ranks();
     LoadedRun r = load_run(run_dir, checkpoint);
     const Transform t = eval_transform(r.data);
     const Dataset qset = r.data.test.evenly_spaced(queries);   // several classes show up
     queries = qset.size();
     SearchOptions s;
     s.distance = uses_euclidean(r.config) ? SearchMetric::Euclidean : SearchMetric::Cosine;
-    const Neighbors nb = knn_search(embed_dataset(r.model, qset, t), embed_dataset(r.model, r.data.train, t),
-                                    neighbors, s);
+    const Tensor query_emb = embed_on_ranks(r.model, qset, t), ref_emb = embed_on_ranks(r.model, r.data.train, t);
+    if (!dist::is_main()) return 0;
+    const Neighbors nb = knn_search(query_emb, ref_emb, neighbors, s);
     std::vector<std::vector<GridCell>> rows;
     ImageGridOptions o;
     o.title = "nearest training images of test queries (" + r.config.method + ", " + to_string(s.distance) +

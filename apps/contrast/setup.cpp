@@ -192,13 +192,20 @@ nn::LrSchedule build_schedule(const RunConfig& c, int64_t steps_per_epoch) {
 }
 
 Tensor embed_dataset(const Model& m, const Dataset& data, const Transform& transform, int64_t batch) {
+    return embed_rows(m, data, transform, 0, data.size(), batch);
+}
+
+Tensor embed_rows(const Model& m, const Dataset& data, const Transform& transform, int64_t begin, int64_t end,
+                  int64_t batch) {
+    CT_CHECK(0 <= begin && begin < end && end <= data.size(),
+             "embed_rows: rows [" << begin << ", " << end << ") are not a non-empty range of " << data.size() << " images");
     NoGradGuard no_grad;
     const bool was_training = m.net->is_training();
     m.net->eval();
     std::vector<Tensor> parts;
     Generator unused(0);   // normalisation draws nothing
-    for (int64_t start = 0; start < data.size(); start += batch) {
-        const int64_t n = std::min(batch, data.size() - start);
+    for (int64_t start = begin; start < end; start += batch) {
+        const int64_t n = std::min(batch, end - start);
         std::vector<Tensor> images;
         for (int64_t i = start; i < start + n; ++i) images.push_back(transform(data.image(i), unused));
         parts.push_back(m.embed(stack(images, 0)));

@@ -67,5 +67,8 @@ nn::LrSchedule build_schedule(const RunConfig& c, int64_t steps_per_epoch);
 
 // Embeds a whole data set in eval mode and without a graph, batch by batch: (N, D).
 Tensor embed_dataset(const Model& m, const Dataset& data, const Transform& transform, int64_t batch = 500);
+// Images [begin, end) only, in batches starting at begin: (end - begin, D).
+Tensor embed_rows(const Model& m, const Dataset& data, const Transform& transform, int64_t begin, int64_t end,
+                  int64_t batch = 500);
 
 }  // namespace ct::app

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "apps/contrast/eval_ranks.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
 #include "core/parallel.h"
@@ -62,6 +63,7 @@ void save(const std::string& path, nn::TextEncoder& enc, const RunConfig& c, int
 }  // namespace
 
 int train_text(const TextMethod& method, RunConfig c, const TrainOptions& options) {
+    refuse_under_ranks("train --method " + c.method + " (a text method)");
     prepare_dir(c, options);
     set_num_threads(c.threads);
     std::printf("%s", describe(c).c_str());

@@ -3,6 +3,7 @@
 //   losses  every global-batch loss (losses/global_batch.h) on this rank's shard against the plain
 //           loss on the whole batch, computed here too, without MPI: mean over ranks of the loss, and
 //           the gradient of this rank's rows / K, must equal the 1-process values
+//           (the whole-batch ones, Barlow Twins, VICReg, Proxy-Anchor, the same way, and the proxies' gradient)
 //           and sync_batch_norm (nn/distributed.h): outputs, input and weight gradients and running
 //           stats of each rank's rows equal batch_norm on the whole batch
 //   sgd     one SGD step of a small MLP with gradients averaged over ranks (nn/distributed.h) gives
@@ -145,6 +146,23 @@ void losses() {
                    const int64_t n = x[0].size(0);
                    return global_contrastive_loss(x[0], x[1], narrow(y, 0, dist::rank() * n, n).clone(), co);
                });
+    // The losses computed whole on the gathered batch on every rank
+    check_loss("barlow twins", {a, b}, labels,
+               [](auto& x, auto&) { return barlow_twins_loss(x[0], x[1], 0.05f); },
+               [](auto& x, auto&) { return global_barlow_twins_loss(x[0], x[1], 0.05f); });
+    check_loss("vicreg", {a, b}, labels,
+               [](auto& x, auto&) { return vicreg_loss(x[0], x[1], {}); },
+               [](auto& x, auto&) { return global_vicreg_loss(x[0], x[1], {}); });
+    Generator g1(21), g2(21);   // the same proxies twice: one loss for the whole batch, one for the shards
+    const ProxyLossOptions po = ProxyLossOptions::defaults(ProxyLossKind::ProxyAnchor);
+    ProxyLoss whole_loss(ProxyLossKind::ProxyAnchor, 4, D, po, g1), shard_loss(ProxyLossKind::ProxyAnchor, 4, D, po, g2);
+    check_loss("proxy-anchor", {a}, shuffled,
+               [&](auto& x, auto& l) { return whole_loss.loss(x[0], l); },
+               [&](auto& x, auto& l) { return global_proxy_loss(shard_loss, x[0], l); });
+    // every rank computed the whole loss, so each holds the whole proxies' gradient (their average too)
+    const double proxy_diff = rel_diff(shard_loss.proxies.grad().to_vector(), whole_loss.proxies.grad().to_vector());
+    expect(proxy_diff < 1e-5, "proxy-anchor: each rank's proxy gradient = the 1-process one",
+           "largest relative difference " + std::to_string(proxy_diff));
 }
 
 // L = sum(y * proj) over the whole batch is the sum of the ranks' L: no K scaling here.
