@@ -66,12 +66,15 @@ int main(int argc, char** argv) {
     ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"conv2d: im2col against Winograd F(2x2,3x3) on E2's layers"};
     std::vector<int64_t> batches{512, 256}, widths{32, 64};
+    std::vector<int64_t> c_in;
     int reps = 5, threads = 2, only = -1;
     app.add_option("--batch", batches, "batch sizes")->check(CLI::Range(1, 100000));
     app.add_option("--width", widths, "E2 widths (32: W3, 64: W4)")->check(CLI::Range(1, 4096));
     app.add_option("--reps", reps, "timed calls per path (median over them)")->check(CLI::Range(1, 1000));
     app.add_option("--threads", threads, "OpenMP and OpenBLAS threads")->check(CLI::Range(1, 256));
     app.add_option("--layer", only, "only this layer of E2 (0-5)")->check(CLI::Range(0, 5));
+    app.add_option("--c-in", c_in, "instead of E2: layers c -> w at 32x32 for each c given (where the rule switches)")
+        ->check(CLI::Range(1, 4096));
     CLI11_PARSE(app, argc, argv);
     set_num_threads(threads);
     std::printf("conv2d 3x3 pad 1, im2col vs winograd, median ms of %d alternated calls, %d threads, "
@@ -80,9 +83,13 @@ int main(int argc, char** argv) {
                 "ratio");
     for (int64_t w : widths)
         for (int64_t N : batches) {
-            const std::vector<Layer> layers = e2_layers(w);
-            for (int i = 0; i < 6; ++i)
-                if (only < 0 || only == i) compare(layers[size_t(i)], N, reps);
+            std::vector<Layer> layers = e2_layers(w);
+            if (!c_in.empty()) {
+                layers.clear();
+                for (int64_t c : c_in) layers.push_back({c, w, 32});
+            }
+            for (size_t i = 0; i < layers.size(); ++i)
+                if (only < 0 || only == int(i)) compare(layers[i], N, reps);
         }
     std::printf("load %.1f at the end\n", bench::load_average_1min());
 }

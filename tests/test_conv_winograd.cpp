@@ -139,10 +139,13 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 5, 5, 1) == ConvAlgo::Im2col);   // 5x5
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 1, 1, 1) == ConvAlgo::Im2col);   // 1x1
     }
-    SUBCASE("auto (or unset, or empty) is the measured rule: Winograd for E2's 32 -> 32 layer") {
+    SUBCASE("auto (or unset, or empty) is the measured rule: from 16 input channels on 8x8 or larger") {
         for (const char* v : {"auto", "", static_cast<const char*>(nullptr)}) {
             const ScopedEnv env("CONTRAST_CONV", v);
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd);
+            CHECK(choose_conv_algo(512, 16, 8, 8, 32, 3, 3, 1) == ConvAlgo::Winograd);
+            CHECK(choose_conv_algo(512, 3, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);    // E2's first layer
+            CHECK(choose_conv_algo(512, 64, 4, 4, 64, 3, 3, 1) == ConvAlgo::Im2col);     // 4x4: not measured
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);
         }
     }
