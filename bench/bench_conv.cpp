@@ -65,7 +65,7 @@ void compare(const Layer& l, int64_t N, int reps) {
 int main(int argc, char** argv) {
     ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"conv2d: im2col against Winograd F(2x2,3x3) on E2's layers"};
-    std::vector<int64_t> batches{512, 256}, widths{32, 64};
+    std::vector<int64_t> batches{512}, widths{32, 64};
     std::vector<int64_t> c_in;
     int reps = 5, threads = 2, only = -1;
     app.add_option("--batch", batches, "batch sizes")->check(CLI::Range(1, 100000));

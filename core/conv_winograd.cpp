@@ -7,10 +7,11 @@
 //           [0  1  0 -1]          [ 0    0    1 ]
 // 16 multiplications per tile and channel pair instead of 36 (2.25x fewer), and summed over the
 // input channels the 16 elementwise products become 16 GEMMs, M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi]
-// (C,T), one per position xi of the 4x4 tile, over the T tiles of a chunk of images. F(2,3) rather
-// than F(4,3): its matrices hold only 0, +-1 and +-1/2, so it adds almost no rounding error (F(4,3)'s
-// 6x6 transforms have entries up to 8 and lose ~10x more precision), and it tiles 8x8 layers without
-// waste. Backward runs the same transforms transposed (exact gradients of this forward):
+// (C,T), one per position xi of the 4x4 tile, over the T tiles of a block of images. F(2,3) rather
+// than F(4,3): its matrices hold only 0, +-1 and +-1/2 (exact in float), so it adds almost no
+// rounding error, where F(4,3)'s 6x6 transforms have entries up to 8 and are known to lose more
+// (F(4,3) would cut the products a further 1.8x; not tried yet). Backward runs the same transforms
+// transposed (exact gradients of this forward):
 //     dM = A dY A^T,  dU = sum_t dM . V  (-> dw = G^T dU G),  dV = sum_o U . dM  (-> dx += B dV B^T).
 // Blocking: the batch is cut into blocks of whole images whose V and M fit in ~1 MB, and one
 // parallel region hands blocks to threads; each thread transforms its block, runs the block's 16
