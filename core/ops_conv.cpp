@@ -2,11 +2,13 @@
 // buffer stays ~16 MB (cache-friendly, and memory does not grow with the batch); im2col, col2im
 // and the layout copies run on OpenMP, the GEMMs on OpenBLAS's own threads (never nested).
 // Backward recomputes the columns instead of keeping them: im2col is cheap next to the GEMMs and
-// keeping them would cost K*K times the input's memory per layer.
+// keeping them would cost K*K times the input's memory per layer. Stride-1 3x3 layers may take the
+// Winograd path instead (core/conv_winograd.h says which and why).
 #include <algorithm>
 #include <cstring>
 
 #include "core/blas.h"
+#include "core/conv_winograd.h"
 #include "core/ops.h"
 #include "core/parallel.h"
 
@@ -91,10 +93,29 @@ void col2im(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, f
     }, g.KH * g.KW * g.pixels());
 }
 
+// db[o] += sum_{n,p} dy[n,o,p]: parallel over channels, vectorized within a plane
+void add_bias_gradient(const ConvGeometry& g, const float* dy, float* db) {
+    const int64_t P = g.pixels();
+    parallel_for(g.OUT, [&](int64_t o0, int64_t o1) {
+        for (int64_t o = o0; o < o1; ++o) {
+            double acc = 0;
+            for (int64_t n = 0; n < g.N; ++n) {
+                const float* src = dy + (n * g.OUT + o) * P;
+                float plane = 0.f;
+#pragma omp simd reduction(+ : plane)
+                for (int64_t p = 0; p < P; ++p) plane += src[p];
+                acc += plane;
+            }
+            db[o] += float(acc);
+        }
+    }, g.N * P);
+}
+
 }  // namespace
 
 // x:(N,C,H,W) w:(OUT,C,KH,KW) b:(OUT) -> y:(N,OUT,HO,WO)
-// Per chunk of nb images: Y(OUT, nb*P) = W(OUT, R) @ cols(R, nb*P), then y[n,o,p] = Y[o, j*P+p] + b[o].
+// im2col, per chunk of nb images: Y(OUT, nb*P) = W(OUT, R) @ cols(R, nb*P), then y[n,o,p] = Y[o, j*P+p] + b[o].
+// The layers choose_conv_algo gives to Winograd go to core/conv_winograd.cpp instead.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride, int64_t padding) {
     CT_CHECK(x.defined() && w.defined() && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1),
              "conv2d: x " << (x.defined() ? x.shape() : Shape{}) << " and w "
@@ -109,8 +130,16 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
              "conv2d: kernel " << g.KH << "x" << g.KW << " larger than the padded input " << x.shape());
     CT_CHECK(!b.defined() || b.shape() == Shape{g.OUT},
              "conv2d: bias " << b.shape() << " must be (" << g.OUT << ")");
-    const int64_t P = g.pixels(), R = g.rows(), NB = chunk_images(g);
     Tensor y = Tensor::empty({g.N, g.OUT, g.HO, g.WO});
+    if (detail::choose_conv_algo(g.N, g.C, g.H, g.W, g.OUT, g.KH, g.KW, stride) == detail::ConvAlgo::Winograd) {
+        const detail::WinogradShape s{g.N, g.C, g.H, g.W, g.OUT, padding};
+        detail::winograd_forward(s, x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data());
+        return record("conv2d", y, {x, w, b}, [x, w, g, s](const float* dy, Grads& grads) {
+            if (float* db = grads.get(2)) add_bias_gradient(g, dy, db);
+            detail::winograd_backward(s, x.data(), w.data(), dy, grads.get(0), grads.get(1));
+        });
+    }
+    const int64_t P = g.pixels(), R = g.rows(), NB = chunk_images(g);
     Tensor cols = Tensor::empty({R, NB * P}), prod = Tensor::empty({g.OUT, NB * P});
     for (int64_t n0 = 0; n0 < g.N; n0 += NB) {
         const int64_t nb = std::min(NB, g.N - n0);
@@ -131,20 +160,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
     return record("conv2d", y, {x, w, b}, [x, w, g, NB](const float* dy, Grads& grads) {
         float *dx = grads.get(0), *dw = grads.get(1), *db = grads.get(2);
         const int64_t P = g.pixels(), R = g.rows();
-        if (db)   // db[o] += sum_{n,p} dy[n,o,p]: parallel over channels, vectorized within a plane
-            parallel_for(g.OUT, [&](int64_t o0, int64_t o1) {
-                for (int64_t o = o0; o < o1; ++o) {
-                    double acc = 0;
-                    for (int64_t n = 0; n < g.N; ++n) {
-                        const float* src = dy + (n * g.OUT + o) * P;
-                        float plane = 0.f;
-#pragma omp simd reduction(+ : plane)
-                        for (int64_t p = 0; p < P; ++p) plane += src[p];
-                        acc += plane;
-                    }
-                    db[o] += float(acc);
-                }
-            }, g.N * P);
+        if (db) add_bias_gradient(g, dy, db);
         if (!dx && !dw) return;
         Tensor cols = Tensor::empty({R, NB * P}), dprod = Tensor::empty({g.OUT, NB * P});
         for (int64_t n0 = 0; n0 < g.N; n0 += NB) {

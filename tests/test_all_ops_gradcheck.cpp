@@ -16,6 +16,7 @@
 #include "core/gradcheck.h"
 #include "core/ops.h"
 #include "core/random.h"
+#include "tests/test_helpers.h"
 
 using namespace ct;
 
@@ -155,6 +156,9 @@ const std::vector<Row> kRows = {
     // ---- convolution and pooling
     {"conv2d",     [](Generator& g) { return Inputs{randn(g, {2, 2, 5, 4}), randn(g, {3, 2, 3, 3}), randn(g, {3})}; },
                    [](const Inputs& x) { return conv2d(x[0], x[1], x[2], 2, 1); }},
+    // stride 1, 3x3, forced onto the Winograd path (core/conv_winograd.cpp); the row above is im2col's
+    {"conv2d",     [](Generator& g) { return Inputs{randn(g, {2, 2, 5, 4}), randn(g, {3, 2, 3, 3}), randn(g, {3})}; },
+                   [](const Inputs& x) { const test::ScopedEnv p("CONTRAST_CONV", "winograd"); return conv2d(x[0], x[1], x[2], 1, 1); }},
     {"max_pool2d", [](Generator& g) { return Inputs{distinct(g, {1, 2, 4, 5})}; },            [](const Inputs& x) { return max_pool2d(x[0], 2, 2, 1); }},
     {"avg_pool2d", [](Generator& g) { return Inputs{randn(g, {1, 2, 4, 5})}; },               [](const Inputs& x) { return avg_pool2d(x[0], 2, 1); }},
     {"adaptive_avg_pool2d",[](Generator& g) { return Inputs{randn(g, {2, 1, 4, 4})}; },       [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 2); }},

@@ -1,7 +1,8 @@
-// Tests of conv2d (core/ops_conv.cpp, im2col + sgemm): forward against a direct double-precision
-// nested loop over many geometries (stride 1/2, padding 0/1/2, bias or not, batch 1 or several,
-// non-square inputs and kernels), backward against that loop's analytic gradients and against
-// gradcheck, and the chunked path (batches whose column buffer exceeds kColumnBudget = 4M floats).
+// Tests of conv2d's reference path (core/ops_conv.cpp, im2col + sgemm, forced with CONTRAST_CONV=
+// im2col): forward against a direct double-precision nested loop over many geometries (stride 1/2,
+// padding 0/1/2, bias or not, batch 1 or several, non-square inputs and kernels), backward against
+// that loop's analytic gradients and against gradcheck, and the chunked path (batches whose column
+// buffer exceeds kColumnBudget = 4M floats). The Winograd path: tests/test_conv_winograd.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,77 +10,17 @@
 #include "core/gradcheck.h"
 #include "core/ops.h"
 #include "core/random.h"
+#include "tests/test_conv_helpers.h"
+#include "tests/test_helpers.h"
 
 using namespace ct;
+using namespace ct::test;
 
 namespace {
 
-struct Conv { int64_t N, C, H, W, OUT, KH, KW, stride, pad; bool bias; };
-
-int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p) { return (in + 2 * p - k) / s + 1; }
-
-// y[n,o,oh,ow] = b[o] + sum_{c,kh,kw} w[o,c,kh,kw] x[n,c,oh*s-p+kh, ow*s-p+kw]   (0 outside x)
-std::vector<double> direct_forward(const Conv& g, const Tensor& x, const Tensor& w, const Tensor& b) {
-    const int64_t HO = out_size(g.H, g.KH, g.stride, g.pad), WO = out_size(g.W, g.KW, g.stride, g.pad);
-    std::vector<double> y(size_t(g.N * g.OUT * HO * WO));
-    for (int64_t n = 0; n < g.N; ++n)
-        for (int64_t o = 0; o < g.OUT; ++o)
-            for (int64_t oh = 0; oh < HO; ++oh)
-                for (int64_t ow = 0; ow < WO; ++ow) {
-                    double acc = b.defined() ? b.data()[o] : 0.0;
-                    for (int64_t c = 0; c < g.C; ++c)
-                        for (int64_t kh = 0; kh < g.KH; ++kh)
-                            for (int64_t kw = 0; kw < g.KW; ++kw) {
-                                const int64_t ih = oh * g.stride - g.pad + kh, iw = ow * g.stride - g.pad + kw;
-                                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                acc += double(w.data()[((o * g.C + c) * g.KH + kh) * g.KW + kw]) *
-                                       double(x.data()[((n * g.C + c) * g.H + ih) * g.W + iw]);
-                            }
-                    y[size_t(((n * g.OUT + o) * HO + oh) * WO + ow)] = acc;
-                }
-    return y;
-}
-
-// The same loop run backwards: every product w*x sends dy*x to dw, dy*w to dx, dy to db.
-struct DirectGrads { std::vector<double> dx, dw, db; };
-DirectGrads direct_backward(const Conv& g, const Tensor& x, const Tensor& w, const Tensor& dy) {
-    const int64_t HO = out_size(g.H, g.KH, g.stride, g.pad), WO = out_size(g.W, g.KW, g.stride, g.pad);
-    DirectGrads r{std::vector<double>(size_t(x.numel())), std::vector<double>(size_t(w.numel())),
-                  std::vector<double>(size_t(g.OUT))};
-    for (int64_t n = 0; n < g.N; ++n)
-        for (int64_t o = 0; o < g.OUT; ++o)
-            for (int64_t oh = 0; oh < HO; ++oh)
-                for (int64_t ow = 0; ow < WO; ++ow) {
-                    const double d = dy.data()[((n * g.OUT + o) * HO + oh) * WO + ow];
-                    r.db[size_t(o)] += d;
-                    for (int64_t c = 0; c < g.C; ++c)
-                        for (int64_t kh = 0; kh < g.KH; ++kh)
-                            for (int64_t kw = 0; kw < g.KW; ++kw) {
-                                const int64_t ih = oh * g.stride - g.pad + kh, iw = ow * g.stride - g.pad + kw;
-                                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                const size_t wi = size_t(((o * g.C + c) * g.KH + kh) * g.KW + kw);
-                                const size_t xi = size_t(((n * g.C + c) * g.H + ih) * g.W + iw);
-                                r.dw[wi] += d * double(x.data()[xi]);
-                                r.dx[xi] += d * double(w.data()[wi]);
-                            }
-                }
-    return r;
-}
-
-// max |a - b| / (1 + max |b|): float32 sums of n terms err by ~eps * sqrt(n) * their magnitude, so
-// the error is measured against the scale of the whole result (a single element can cancel to ~0).
-double worst_error(const Tensor& t, const std::vector<double>& ref) {
-    REQUIRE(t.numel() == int64_t(ref.size()));
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(t.data()[i]) - ref[i]));
-        scale = std::max(scale, std::fabs(ref[i]));
-    }
-    return worst / (1.0 + scale);
-}
-
 // Forward and backward of conv2d against the direct loops for one geometry.
 void check_against_direct(const Conv& g, uint64_t seed, double tol = 1e-5) {
+    const ScopedEnv path("CONTRAST_CONV", "im2col");
     Generator gen(seed);
     Tensor x = Tensor::randn({g.N, g.C, g.H, g.W}, gen).requires_grad_();
     Tensor w = (Tensor::randn({g.OUT, g.C, g.KH, g.KW}, gen) * 0.3f).requires_grad_();
@@ -142,6 +83,7 @@ TEST_CASE("conv2d: against a direct double loop, forward and backward") {
 }
 
 TEST_CASE("conv2d: gradient check") {
+    const ScopedEnv path("CONTRAST_CONV", "im2col");
     Generator g(60);
     SUBCASE("stride 1, padding 1, bias") {
         const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], 1, 1); },

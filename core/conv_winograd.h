@@ -1,0 +1,30 @@
+// Winograd F(2x2,3x3) convolution for stride-1 3x3 layers, internal to core/: conv2d
+// (core/ops_conv.cpp) calls it for the layers where the measured rule below picks it, and keeps
+// im2col + sgemm as the reference path and for every other shape. Transforms and why: conv_winograd.cpp.
+#pragma once
+#include <cstdint>
+
+namespace ct::detail {
+
+// One stride-1 3x3 convolution: x:(N,C,H,W) w:(OUT,C,3,3) -> y:(N,OUT,HO,WO), HO = H + 2 pad - 2.
+struct WinogradShape {
+    int64_t N, C, H, W, OUT, pad;
+    int64_t HO() const { return H + 2 * pad - 2; }
+    int64_t WO() const { return W + 2 * pad - 2; }
+};
+
+// y = conv(x, w) + b (b may be null); y is overwritten.
+void winograd_forward(const WinogradShape& s, const float* x, const float* w, const float* b, float* y);
+// dx += d/dx and dw += d/dw of <dy, conv(x, w)>; either may be null. The exact gradients of the
+// forward above (its transforms transposed), so they agree with the direct convolution's.
+void winograd_backward(const WinogradShape& s, const float* x, const float* w, const float* dy,
+                       float* dx, float* dw);
+
+enum class ConvAlgo { Im2col, Winograd };
+// The path conv2d takes for a layer. CONTRAST_CONV=im2col|winograd|auto (unset: auto) forces one for
+// benchmarks and tests (winograd still only where it applies: 3x3, stride 1); an unknown value throws
+// ct::ValueError listing the choices. auto is the measured rule in conv_winograd.cpp.
+ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OUT, int64_t KH, int64_t KW,
+                          int64_t stride);
+
+}  // namespace ct::detail
