@@ -82,7 +82,7 @@ TEST_CASE("collapse: the CLI's check ignores an offset shared by every row, not 
         std::vector<float> v;
         for (int i = 0; i < 8; ++i) v.insert(v.end(), {5.f + 1e-6f * float(i % 3), -2.f, 7.f + 1e-6f * float(i % 2)});
         const CollapseCheck c = check_collapse(Tensor::from_vector(v, {8, 3}));
-        CHECK(c.spread < CollapseCheck::kMinSpread);
+        CHECK(c.spread < 1e-4);
         CHECK(c.collapsed());
         CHECK(c.describe().find("one point") != std::string::npos);
     }
@@ -93,6 +93,13 @@ TEST_CASE("collapse: the CLI's check ignores an offset shared by every row, not 
         CHECK(c.effective_rank == doctest::Approx(1.0).epsilon(1e-4));
         CHECK(c.collapsed());
         CHECK(c.describe().find("one direction") != std::string::npos);
+    }
+    SUBCASE("a margin loss's threshold: 1% wide is collapsed for it, not for the default") {
+        // rows +-5 e_1, +-5 e_2 around an offset of length 1000: spread sqrt(4 * 25 / (4 * 1000^2 + 100)) = 0.005
+        CHECK_FALSE(check_collapse(cross(5, 5, 600, 800)).collapsed());
+        const CollapseCheck c = check_collapse(cross(5, 5, 600, 800), 0.01);
+        CHECK(c.spread == doctest::Approx(std::sqrt(100.0 / 4000100.0)).epsilon(1e-3));
+        CHECK(c.collapsed());
     }
     SUBCASE("all-zero rows: collapsed") { CHECK(check_collapse(Tensor::zeros({4, 3})).collapsed()); }
     CHECK_THROWS_WITH_AS(check_collapse(Tensor::zeros({4})), doctest::Contains("check_collapse: x [4] must be (N,D)"),

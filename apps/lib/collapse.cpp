@@ -60,7 +60,7 @@ double normalized_std(const Tensor& x) {
     return total / double(D);
 }
 
-CollapseCheck check_collapse(const Tensor& x) {
+CollapseCheck check_collapse(const Tensor& x, double min_spread) {
     CT_CHECK(x.dim() == 2 && x.size(0) >= 2, "check_collapse: x " << x.shape() << " must be (N,D) with N >= 2");
     const int64_t N = x.size(0), D = x.size(1);
     const float* p = x.data();
@@ -76,6 +76,7 @@ CollapseCheck check_collapse(const Tensor& x) {
         }
     CollapseCheck c;
     c.dims = D;
+    c.min_spread = min_spread;
     c.spread = length2 > 0 ? std::sqrt(spread2 / length2) : 0.0;
     c.effective_rank = effective_rank(x);
     return c;
@@ -84,7 +85,7 @@ CollapseCheck check_collapse(const Tensor& x) {
 std::string CollapseCheck::describe() const {
     char text[160];
     std::snprintf(text, sizeof text, "collapsed to nearly %s (centred spread %.2g of the rows' length, effective rank %.2f of %ld)",
-                  spread < kMinSpread ? "one point" : "one direction", spread, effective_rank, long(dims));
+                  spread < min_spread ? "one point" : "one direction", spread, effective_rank, long(dims));
     return text;
 }
 

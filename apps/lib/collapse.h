@@ -30,19 +30,24 @@ double normalized_std(const Tensor& x);
 
 // The CLI's collapse test on a batch of embeddings x:(N,D), N >= 2. Centred first, so that an offset
 // shared by every row (ReLU features are all positive) is not read as collapse:
-//  * spread: rms_i |x_i - mean| / rms_i |x_i|, 0 for all-zero rows. Below 1e-4 the rows differ by
-//    little more than float32 rounding (2^-23 = 1.2e-7 per value, summed over layers): one point.
+//  * spread: rms_i |x_i - mean| / rms_i |x_i|, 0 for all-zero rows. Below min_spread the rows are one
+//    point: the default 1e-4 is little more than float32 rounding (2^-23 = 1.2e-7 per value, summed
+//    over layers); a loss that compares distances with a margin on unit vectors (triplet) is stuck
+//    much earlier, at about 0.01, and passes that instead. Any spread above rounding can still
+//    carry the neighbours: a representation 1% wide around a large offset retrieves as well as
+//    one centred on 0 (cosine retrieval of ReLU features does exactly that).
 //  * effective rank of the centred rows: below 1.5, the rows vary along about one direction.
 // Either one makes the embedding collapsed.
 struct CollapseCheck {
     double spread = 0;
     double effective_rank = 0;
     int64_t dims = 0;   // D, the largest effective rank possible
-    static constexpr double kMinSpread = 1e-4, kMinEffectiveRank = 1.5;
-    bool collapsed() const { return spread < kMinSpread || effective_rank < kMinEffectiveRank; }
+    double min_spread = 1e-4;
+    static constexpr double kMinEffectiveRank = 1.5;
+    bool collapsed() const { return spread < min_spread || effective_rank < kMinEffectiveRank; }
     // "collapsed to nearly one point (centred spread 3e-06 of the rows' length, effective rank 12.1 of 64)"
     std::string describe() const;
 };
-CollapseCheck check_collapse(const Tensor& x);
+CollapseCheck check_collapse(const Tensor& x, double min_spread = 1e-4);
 
 }  // namespace ct
