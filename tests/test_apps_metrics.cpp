@@ -120,15 +120,3 @@ TEST_CASE("apps metrics: errors name the op and the sizes") {
     CHECK_THROWS_WITH_AS(knn_accuracy(x, {0, 1, 2}, x, {0, 1, 2}, 0), doctest::Contains("k must be at least 1, got 0"),
                          ShapeError);
 }
-
-TEST_CASE("apps metrics: relative_spread tells a collapsed embedding from a spread one") {
-    // (1,0), (-1,0): mean 0, each row 1 from it and 1 long -> 1.
-    CHECK(relative_spread(Tensor::from_vector({1, 0, -1, 0}, {2, 2})) == doctest::Approx(1.0));
-    // (2,0), (0,2): mean (1,1), each row sqrt 2 from it and 2 long -> sqrt(2)/2.
-    CHECK(relative_spread(Tensor::from_vector({2, 0, 0, 2}, {2, 2})) == doctest::Approx(0.7071067811865476));
-    // one point three times (a collapse), and all-zero rows: 0
-    CHECK(relative_spread(Tensor::from_vector({3, 4, 3, 4, 3, 4}, {3, 2})) == doctest::Approx(0.0));
-    CHECK(relative_spread(Tensor::zeros({4, 3})) == 0.0);
-    CHECK_THROWS_WITH_AS(relative_spread(Tensor::zeros({4})), doctest::Contains("relative_spread: x [4] must be (N,D)"),
-                         ShapeError);
-}

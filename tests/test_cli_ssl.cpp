@@ -232,3 +232,18 @@ TEST_CASE("cli ssl: bad settings name the flag and the valid range") {
                              ValueError);
     }
 }
+
+TEST_CASE("cli ssl: the collapse warning's hint and threshold fit the method") {
+    // Each self-supervised method names its own remedy in the hint, with the flag that controls it.
+    const std::pair<const char*, const char*> remedies[] = {
+        {"moco", "--queue-size"}, {"byol", "--ema"}, {"simsiam", "predictor"}, {"barlow", "--barlow-lambda"}, {"vicreg", "--vicreg-variance"}};
+    for (const auto& remedy : remedies) {
+        const std::string method = remedy.first, flag = remedy.second;
+        CAPTURE(method);
+        const std::string hint = find_method(method).collapse_hint(defaults_for(method, "cifar10"));
+        CHECK(hint.find(flag) != std::string::npos);
+        CHECK(find_method(method).collapse_min_spread() == doctest::Approx(1e-4));   // scale-free methods: rounding only
+    }
+    // The triplet loss compares unit-vector distances with a margin: 1% of the length is collapse for it.
+    CHECK(find_method("triplet").collapse_min_spread() == doctest::Approx(0.01));
+}

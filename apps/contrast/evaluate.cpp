@@ -48,7 +48,7 @@ OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d) {
     s.distance = uses_euclidean(c) ? SearchMetric::Euclidean : SearchMetric::Cosine;
     const Tensor query_emb = embed_dataset(m, queries, t);
     return {retrieval_metrics(query_emb, queries.labels, embed_dataset(m, refs, t), refs.labels, s).precision_at_1,
-            relative_spread(query_emb)};
+            check_collapse(query_emb, find_method(c.method).collapse_min_spread())};
 }
 
 int evaluate(const std::string& run_dir, const EvalOptions& options) {

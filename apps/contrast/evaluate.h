@@ -3,6 +3,7 @@
 #include <string>
 
 #include "apps/contrast/setup.h"
+#include "apps/lib/collapse.h"
 
 namespace ct::app {
 
@@ -24,10 +25,10 @@ int evaluate(const std::string& run_dir, const EvalOptions& options);
 
 // The on-line check of each training epoch on 1,000 test images against 5,000 training images,
 // evenly spaced (cheap enough to run every epoch, stable enough to pick "best"): Precision@1, and
-// the relative spread of the query embeddings (apps/lib/metrics.h), which exposes a collapse.
+// the collapse test of the query embeddings (apps/lib/collapse.h).
 struct OnlineCheck {
     double precision_at_1 = 0;
-    double spread = 0;
+    CollapseCheck collapse;
 };
 OnlineCheck online_check(const RunConfig& c, const Model& m, const RunData& d);
 int embed(const std::string& run_dir, const std::string& checkpoint);

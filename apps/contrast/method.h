@@ -55,6 +55,9 @@ public:
     virtual const TextMethod* text() const { return nullptr; }
     // Appended to the collapse warning.
     virtual std::string collapse_hint(const RunConfig& c) const { return "; try a lower --lr"; }
+    // The spread (centred, relative to the rows' length) below which the embeddings count as one
+    // point: apps/lib/collapse.h says why the default is tiny and a margin loss's is not.
+    virtual double collapse_min_spread() const { return 1e-4; }
 };
 
 const std::vector<const Method*>& registered_methods();

@@ -56,6 +56,14 @@ public:
     std::unique_ptr<Objective> objective(const RunConfig& c, const Model&, const Dataset&) const override {
         return std::make_unique<BarlowObjective>(c.barlow_lambda);
     }
+    // The diagonal term keeps every standardised dimension informative, so the projection cannot fall to
+    // one point; what can go is the rank, when the off-diagonal term is too weak to decorrelate.
+    std::string collapse_hint(const RunConfig& c) const override {
+        std::ostringstream os;
+        os << "; Barlow Twins' diagonal term resists a collapse to one point, a weak off-diagonal term lets the "
+              "dimensions align: raise --barlow-lambda (now " << c.barlow_lambda << ") or lower --lr";
+        return os.str();
+    }
 };
 
 }  // namespace

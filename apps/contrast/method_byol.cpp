@@ -67,6 +67,12 @@ public:
         c.ema = 0.99f;
         c.epochs = 15;
     }
+    std::string collapse_hint(const RunConfig& c) const override {
+        std::ostringstream os;
+        os << "; BYOL avoids collapse only while its predictor keeps up with a slowly moving target: raise --ema "
+              "(now " << c.ema << ", the paper's 0.996) or lower --lr";
+        return os.str();
+    }
     std::string describe_loss(const RunConfig& c) const override {
         std::ostringstream os;
         os << "BYOL normalized regression to an EMA target, momentum " << c.ema << " -> 1 (cosine), predictor "

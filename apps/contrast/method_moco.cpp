@@ -93,6 +93,10 @@ public:
         const Model copy = model(c, train, gen);   // its weights are replaced by the online ones
         return std::make_unique<MoCoObjective>(m, copy, c.queue_size, c.embedding_dim, c.ema, c.temperature, gen);
     }
+    std::string collapse_hint(const RunConfig& c) const override {
+        return "; MoCo's queued negatives push the embeddings apart, so a collapse means unstable steps: lower --lr, "
+               "or use a --queue-size well above 2 x --batch-size";
+    }
 };
 
 }  // namespace

@@ -85,6 +85,9 @@ public:
     std::unique_ptr<Objective> objective(const RunConfig& c, const Model&, const Dataset&) const override {
         return std::make_unique<TripletObjective>(c.margin, c.miner);
     }
+    // Unit embeddings whose spread is 1% of their length are within ~0.01 of each other, far inside
+    // the margin (0.2): the loss is stuck at the margin even if the neighbours still come out right.
+    double collapse_min_spread() const override { return 0.01; }
     std::string collapse_hint(const RunConfig& c) const override {
         if (c.miner == "hard" || c.miner == "batch-hard")
             return ": hard negatives from scratch often do this (FaceNet mined semi-hard ones for that reason); "

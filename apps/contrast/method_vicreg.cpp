@@ -62,6 +62,13 @@ public:
         o.covariance = c.vicreg_covariance;
         return std::make_unique<VICRegObjective>(o);
     }
+    std::string collapse_hint(const RunConfig& c) const override {
+        std::ostringstream os;
+        os << "; VICReg's variance hinge holds each dimension's std at 1 and its covariance term decorrelates them: "
+              "raise --vicreg-variance (now " << c.vicreg_variance << ") or --vicreg-covariance (now "
+           << c.vicreg_covariance << "), or lower --lr";
+        return os.str();
+    }
 };
 
 }  // namespace

@@ -242,9 +242,9 @@ void end_epoch(Run& r, const EpochResult& e) {
     std::printf("epoch %ld/%ld  loss %.4f  online P@1 %.4f  lr %.3g  %.1f s  %.0f img/s  data wait %.1f%%%s\n",
                 long(r.epoch + 1), long(r.c.epochs), mean_loss, p1, double(lr), e.seconds, images_per_second,
                 100 * wait_share, (r.objective->epoch_note() + r.parallel.epoch_note()).c_str());
-    if (check.spread < 0.01 && !r.warned_collapse) {
+    if (check.collapse.collapsed() && !r.warned_collapse) {
         r.warned_collapse = true;
-        std::printf("warning: the embeddings have collapsed to nearly one point (relative spread %.4f)%s\n", check.spread,
+        std::printf("warning: the embeddings have %s%s\n", check.collapse.describe().c_str(),
                     r.method->collapse_hint(r.c).c_str());
     }
     {

@@ -148,25 +148,4 @@ EmbeddingMetrics evaluate_embeddings(const Tensor& queries, const std::vector<in
     return m;
 }
 
-double relative_spread(const Tensor& x) {
-    CT_CHECK(x.dim() == 2 && x.size(0) > 0, "relative_spread: x " << x.shape() << " must be (N,D), N >= 1");
-    const int64_t N = x.size(0), D = x.size(1);
-    const float* p = x.data();
-    std::vector<double> mean(size_t(D), 0.0);
-    for (int64_t i = 0; i < N; ++i)
-        for (int64_t k = 0; k < D; ++k) mean[size_t(k)] += p[i * D + k] / double(N);
-    double spread = 0, length = 0;
-    for (int64_t i = 0; i < N; ++i) {
-        double d2 = 0, n2 = 0;
-        for (int64_t k = 0; k < D; ++k) {
-            const double v = p[i * D + k];
-            d2 += (v - mean[size_t(k)]) * (v - mean[size_t(k)]);
-            n2 += v * v;
-        }
-        spread += std::sqrt(d2);
-        length += std::sqrt(n2);
-    }
-    return length > 0 ? spread / length : 0.0;
-}
-
 }  // namespace ct

@@ -54,10 +54,4 @@ EmbeddingMetrics evaluate_embeddings(const Tensor& queries, const std::vector<in
                                      const Tensor& references, const std::vector<int64_t>& reference_labels,
                                      Generator& gen, const SearchOptions& options = {});
 
-// How far the rows of x:(N,D) lie from their mean, relative to their length:
-// mean_i |x_i - mean| / mean_i |x_i| (0 when every row is the same point, 0 for all-zero rows).
-// Training watches it: a collapsed embedding (every input mapped to one point) has spread ~0 and
-// sits at loss = margin, which hard negative mining from scratch often reaches.
-double relative_spread(const Tensor& x);
-
 }  // namespace ct
