@@ -4,8 +4,9 @@
 # Needs the full data in ./data: make data DATA_ARGS='--from ../shared/data'.
 # Usage: scripts/reproduce_results.sh [mnist|simclr|compare|proxy|all]   (default all)
 #   compare: SupCon, cross-entropy and SimCLR on one encoder (E2 w=32) and budget (COMPARE_EPOCHS, 3)
-#   proxy: triplet semi-hard, ProxyAnchor and ArcFace on MNIST with the CLI's defaults, after each
-#          of PROXY_EPOCHS ("1 5") epochs, and their bar chart runs/proxy-mnist-<N>ep.png
+#   proxy: triplet semi-hard, ProxyAnchor and ArcFace on each of PROXY_DATA ("mnist fashion-mnist";
+#          Fashion-MNIST from Debian's dataset-fashion-mnist) with the CLI's defaults, after each of
+#          PROXY_EPOCHS ("1 5") epochs, and their bar charts runs/proxy-<data>-<N>ep.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/contrast >/dev/null
@@ -39,12 +40,14 @@ if [ "$what" = compare ] || [ "$what" = all ]; then
     done
 fi
 if [ "$what" = proxy ] || [ "$what" = all ]; then
-    for epochs in ${PROXY_EPOCHS:-1 5}; do
-        run "triplet-mnist-${epochs}ep" --method triplet --data mnist --epochs "$epochs"
-        run "proxy-anchor-mnist-${epochs}ep" --method proxy --loss proxy-anchor --data mnist --epochs "$epochs"
-        run "arcface-mnist-${epochs}ep" --method proxy --loss arcface --data mnist --epochs "$epochs"
-        $B compare runs/{triplet,proxy-anchor,arcface}-mnist-${epochs}ep --names "triplet semi-hard,proxy-anchor,arcface" \
-            --title "MNIST, E1 D=64, $epochs epoch(s): test queries against the training set" \
-            --out "runs/proxy-mnist-${epochs}ep.png"
+    for data in ${PROXY_DATA:-mnist fashion-mnist}; do
+        for epochs in ${PROXY_EPOCHS:-1 5}; do
+            run "triplet-${data}-${epochs}ep" --method triplet --data "$data" --epochs "$epochs"
+            run "proxy-anchor-${data}-${epochs}ep" --method proxy --loss proxy-anchor --data "$data" --epochs "$epochs"
+            run "arcface-${data}-${epochs}ep" --method proxy --loss arcface --data "$data" --epochs "$epochs"
+            $B compare runs/{triplet,proxy-anchor,arcface}-${data}-${epochs}ep --names "triplet semi-hard,proxy-anchor,arcface" \
+                --title "$data, E1 D=64, $epochs epoch(s): test queries against the training set" \
+                --out "runs/proxy-${data}-${epochs}ep.png"
+        done
     done
 fi
