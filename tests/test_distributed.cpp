@@ -333,7 +333,9 @@ TEST_CASE("distributed: 2 ranks: simcse and sts-regression train as 1 process; a
         for (size_t i = 0; i < p1.size(); ++i)
             for (int64_t j = 0; j < p1[i].numel(); ++j)
                 largest = std::max(largest, double(std::abs(p1[i].data()[j] - p2[i].data()[j])));
-        CHECK(largest < 1e-4);
+        // Not bit for bit: the 2-rank sums round differently, and Adam's g / sqrt(v) turns that rounding
+        // into up to ~lr on a parameter whose gradient is near 0 (measured: 2.8e-4 after 12 steps at lr 1e-3).
+        CHECK(largest < 1e-3);
     }
     const Result odd = run_shell(mpirun(2) + " " + contrast + " train --method simcse " + small +
                                  " --batch-size 7 --epochs 1 --out " + (data.root / "odd").string());
