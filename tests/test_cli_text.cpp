@@ -16,6 +16,7 @@
 
 #include "apps/contrast/text_method.h"
 #include "core/random.h"
+#include "tests/tiny_stsb.h"
 
 namespace fs = std::filesystem;
 
@@ -41,32 +42,6 @@ std::string read_text(const std::string& path) {
     s << in.rdbuf();
     return s.str();
 }
-
-// DIR/stsb/{train,dev,test}.tsv: sentences of 3-6 words from 12, random scores; 48 training pairs.
-struct TinyStsb {
-    fs::path root;
-    TinyStsb() : root(fs::temp_directory_path() / ("contrast_cli_text_" + std::to_string(getpid()))) {
-        fs::remove_all(root);
-        fs::create_directories(root / "stsb");
-        const char* words[] = {"a", "man", "dog", "plays", "the", "guitar", "cat", "runs", "woman", "eats", "fast", "slowly"};
-        ct::Generator g(5);
-        auto sentence = [&] {
-            std::string s;
-            const int64_t n = 3 + g.randint(4);
-            for (int64_t i = 0; i < n; ++i) s += std::string(i ? " " : "") + words[g.randint(12)];
-            return s + ".";
-        };
-        for (const auto& [name, pairs] : {std::pair<const char*, int>{"train.tsv", 48}, {"dev.tsv", 16}, {"test.tsv", 16}}) {
-            std::ofstream f(root / "stsb" / name);
-            f << "score\tsentence1\tsentence2\n";
-            for (int i = 0; i < pairs; ++i) f << g.randint(6) << "\t" << sentence() << "\t" << sentence() << "\n";
-        }
-    }
-    ~TinyStsb() { fs::remove_all(root); }
-    std::string args() const {
-        return "--data-dir " + root.string() + " --embedding-dim 16 --max-tokens 8 --batch-size 8 --epochs 1 --threads 2";
-    }
-};
 
 }  // namespace
 

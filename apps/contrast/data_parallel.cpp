@@ -10,24 +10,10 @@
 namespace ct::app {
 namespace {
 
-// FNV-1a over the labels and pixels: two ranks reading different files (or versions) disagree.
-uint64_t fingerprint(const Dataset& d) {
-    uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](const void* p, size_t n) {
-        const unsigned char* b = static_cast<const unsigned char*>(p);
-        for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-    };
-    mix(d.labels.data(), d.labels.size() * sizeof(int64_t));
-    mix(d.pixels.data(), d.pixels.size());
-    return h;
-}
-
 // This rank's differences from rank 0's config and data, one "what (rank 0: x, rank r: y)" each.
-std::string differences(const RunConfig& c, const Dataset& train) {
-    std::ostringstream data;
-    data << train.size() << " images, fingerprint " << std::hex << fingerprint(train);
+std::string differences(const RunConfig& c, const std::string& data) {
     nlohmann::json mine = to_json(c);
-    mine["training data"] = data.str();
+    mine["training data"] = data;
     const nlohmann::json root = nlohmann::json::parse(dist::broadcast(mine.dump()));
     std::string out;
     for (auto it = mine.begin(); it != mine.end(); ++it) {
@@ -53,11 +39,26 @@ std::unique_ptr<Sampler> DataParallel::shard(std::unique_ptr<Sampler> global, in
     return std::make_unique<ShardedSampler>(std::move(global), parts, dist::rank(), dist::world_size());
 }
 
+uint64_t DataParallel::fingerprint(const void* p, size_t n, uint64_t h) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
 void DataParallel::start(const RunConfig& c, const Dataset& train, nn::Module& saved, std::vector<Tensor> params) {
+    if (dist::world_size() == 1) return;
+    std::ostringstream data;   // the labels and pixels
+    data << train.size() << " images, fingerprint " << std::hex
+         << fingerprint(train.pixels.data(), train.pixels.size(),
+                        fingerprint(train.labels.data(), train.labels.size() * sizeof(int64_t)));
+    start(c, data.str(), saved, std::move(params));
+}
+
+void DataParallel::start(const RunConfig& c, const std::string& data, nn::Module& saved, std::vector<Tensor> params) {
     if (dist::world_size() == 1) return;
     // Every rank learns every rank's differences (one broadcast each), so whichever rank stops the
     // run first prints the whole list.
-    const std::string mine = differences(c, train);
+    const std::string mine = differences(c, data);
     std::string all;
     for (int r = 1; r < dist::world_size(); ++r) {
         const std::string theirs = dist::broadcast(mine, r);

@@ -24,6 +24,11 @@ public:
     // on every rank), then gives every rank rank 0's weights and method state; --sync-bn switches
     // its BatchNorm layers to global statistics.
     void start(const RunConfig& c, const Dataset& train, nn::Module& saved, std::vector<Tensor> params);
+    // The same for data that is not a Dataset (the text methods): `data` says what this rank read
+    // (a count and a fingerprint, see fingerprint()); ranks whose `data` differ are refused.
+    void start(const RunConfig& c, const std::string& data, nn::Module& saved, std::vector<Tensor> params);
+    // FNV-1a of n bytes, continuing from h: two ranks reading different files (or versions) disagree.
+    static uint64_t fingerprint(const void* p, size_t n, uint64_t h = 1469598103934665603ull);
     float mean(float value) const;   // over ranks: a step's loss is the mean of the ranks' losses
     bool any(bool flag) const;       // one rank's Ctrl-C stops every rank at the same step
     void average_gradients();

@@ -5,6 +5,7 @@
 #include "apps/contrast/text_method.h"
 #include "core/ops.h"
 #include "data/text_views.h"
+#include "losses/global_batch.h"
 
 namespace ct::app {
 namespace {
@@ -33,20 +34,19 @@ public:
     int64_t items(const TextData& d) const override { return int64_t(d.sentences.size()); }
 
     // z = encode([view1 of the batch; view2 of the batch])  (2B, D);  logits = cos(z1_i, z2_j) / tau  (B, B)
-    // L = mean_i -log softmax_j(logits)_{i,i}
+    // L = mean_i -log softmax_j(logits)_{i,i}.  Under mpirun B is the global batch: this rank's
+    // queries meet every rank's second views (global_info_nce), the negatives of one process.
     Tensor loss(nn::TextEncoder& enc, const RunConfig& c, const TextData& d, const std::vector<int64_t>& batch,
-                Generator& gen) const override {
+                std::vector<Generator>& views) const override {
         const TextView kind = text_view_from_name(c.text_views);
-        const int64_t B = int64_t(batch.size());
-        std::vector<std::vector<int64_t>> seqs;
-        for (int v = 0; v < 2; ++v)
-            for (int64_t i : batch) seqs.push_back(text_view(d.sentences[size_t(i)], kind, c.view_rate, gen));
+        const int64_t n = int64_t(batch.size());
+        std::vector<std::vector<int64_t>> seqs(static_cast<size_t>(2 * n));
+        for (int64_t k = 0; k < n; ++k)   // both views of a sentence from its own generator, in order
+            for (int64_t v = 0; v < 2; ++v)
+                seqs[size_t(v * n + k)] = text_view(d.sentences[size_t(batch[size_t(k)])], kind, c.view_rate, views[size_t(k)]);
         const TokenBatch tb = pad_batch(seqs);
-        const Tensor z = normalize(enc.encode(tb.ids, tb.padding_mask), 1);
-        const Tensor logits = matmul(narrow(z, 0, 0, B), narrow(z, 0, B, B), false, true) / c.temperature;
-        std::vector<int64_t> targets(static_cast<size_t>(B));
-        for (int64_t i = 0; i < B; ++i) targets[size_t(i)] = i;
-        return cross_entropy(logits, targets);
+        const Tensor z = enc.encode(tb.ids, tb.padding_mask);   // global_info_nce takes the cosines
+        return global_info_nce(narrow(z, 0, 0, n), narrow(z, 0, n, n), c.temperature);
     }
 };
 

@@ -24,8 +24,10 @@ public:
     int64_t items(const TextData& d) const override { return int64_t(d.scores.size()); }
 
     // z = encode([a_1..a_B; b_1..b_B]) (2B, D);  L = mean_i (cos(a_i, b_i) - score_i / 5)^2
+    // Under mpirun the mean over this rank's pairs: the shards are equal, so the ranks' mean loss
+    // and averaged gradients are the global batch's.
     Tensor loss(nn::TextEncoder& enc, const RunConfig&, const TextData& d, const std::vector<int64_t>& batch,
-                Generator&) const override {
+                std::vector<Generator>&) const override {
         const int64_t B = int64_t(batch.size());
         std::vector<std::vector<int64_t>> seqs;
         std::vector<float> target;

@@ -33,9 +33,12 @@ public:
     std::string batch_unit() const override { return "sentences"; }
     // The training items the sampler shuffles (sentences or pairs).
     virtual int64_t items(const TextData& d) const = 0;
-    // The loss of one batch of item indices. gen: this step's randomness for views.
+    // The loss of one batch of item indices (under mpirun, this rank's shard of the global batch).
+    // views: one generator per item, seeded by its position in the global batch sequence, so K
+    // ranks draw the views one process draws. A loss over the global batch (SimCSE's negatives) is
+    // written with losses/global_batch.h: the mean over ranks is the 1-process loss.
     virtual Tensor loss(nn::TextEncoder& encoder, const RunConfig& c, const TextData& d,
-                        const std::vector<int64_t>& batch, Generator& gen) const = 0;
+                        const std::vector<int64_t>& batch, std::vector<Generator>& views) const = 0;
     // The image interface does not apply: train() hands text methods to train_text first.
     Model model(const RunConfig& c, const Dataset&, Generator&) const override;
     std::unique_ptr<Objective> objective(const RunConfig& c, const Model&, const Dataset&) const override;

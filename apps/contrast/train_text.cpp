@@ -2,6 +2,7 @@
 // built from the training sentences (or taken from --init's run) and saved as RUN_DIR/vocab.txt,
 // batches of item indices handed to the method's loss, Adam, the dev Spearman after every epoch
 // (also before the first: the untrained encoder), metrics.csv, last and best checkpoints.
+// Under mpirun, data-parallel as the image methods (see train_text below, docs/DISTRIBUTED.md).
 // Not yet: --resume (a text run starts afresh) and the pictures of the image runs.
 #include <chrono>
 #include <cmath>
@@ -11,10 +12,12 @@
 #include <iostream>
 #include <sstream>
 
-#include "apps/contrast/eval_ranks.h"
+#include "apps/contrast/data_parallel.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
+#include "core/distributed.h"
 #include "core/parallel.h"
+#include "data/shard.h"
 #include "data/resolve.h"
 #include "nn/checkpoint.h"
 
@@ -60,11 +63,28 @@ void save(const std::string& path, nn::TextEncoder& enc, const RunConfig& c, int
     nn::save_checkpoint(path, enc, &st);
 }
 
+// What this rank read, for DataParallel::start: the counts and a fingerprint of the token ids and scores.
+std::string describe_data(const TextData& d) {
+    uint64_t h = DataParallel::fingerprint(d.scores.data(), d.scores.size() * sizeof(float));
+    for (const auto* all : {&d.sentences, &d.pair_a, &d.pair_b})
+        for (const std::vector<int64_t>& ids : *all) h = DataParallel::fingerprint(ids.data(), ids.size() * sizeof(int64_t), h);
+    std::ostringstream out;
+    out << d.sentences.size() << " sentences, " << d.scores.size() << " pairs, vocabulary " << d.vocab.size()
+        << ", fingerprint " << std::hex << h;
+    return out.str();
+}
+
 }  // namespace
 
+// Under mpirun (apps/contrast/data_parallel.h) each rank takes its contiguous shard of every global
+// batch, the loss and gradients are averaged over ranks, and rank 0 alone checks dev, prints and writes.
 int train_text(const TextMethod& method, RunConfig c, const TrainOptions& options) {
-    refuse_under_ranks("train --method " + c.method + " (a text method)");
-    prepare_dir(c, options);
+    const int K = dist::world_size();
+    DataParallel::quiet_other_ranks();
+    CT_CHECK_AS(ValueError, c.batch_size % K == 0,
+                "--batch-size " << c.batch_size << " does not split over " << K << " ranks: under mpirun --batch-size is the "
+                                << "global batch; use a multiple of " << K);
+    if (dist::is_main()) prepare_dir(c, options);
     set_num_threads(c.threads);
     std::printf("%s", describe(c).c_str());
     const std::string folder = find_dataset("stsb", Split::Train, c.data_dir);
@@ -76,25 +96,32 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
                 c.init.empty() ? "" : (" (from " + c.init + ")").c_str());
 
     Generator init_gen(c.seed);
-    nn::TextEncoder enc(encoder_config(c, d.vocab.size()), init_gen, c.seed + 1);
+    // The dropout masks: each rank its own stream (rank 0's is the 1-process one).
+    nn::TextEncoder enc(encoder_config(c, d.vocab.size()), init_gen, c.seed + 1 + 1000003ull * uint64_t(dist::rank()));
     if (!c.init.empty()) nn::load_checkpoint(c.init + "/best.safetensors", enc);
     std::printf("  parameters %s\n  checked each epoch: Spearman x100 on the %zu dev pairs\n\n",
                 nn::with_thousands(enc.num_parameters()).c_str(), d.stsb.dev.size());
     const int64_t items = method.items(d);
     CT_CHECK_AS(ValueError, c.batch_size <= items, "--batch-size " << c.batch_size << " is larger than the " << items
                                                                    << " training " << method.batch_unit());
-    const BatchSampler sampler(items, c.batch_size, true, true, c.seed);
-    const int64_t steps_per_epoch = int64_t(sampler.batches(0).size());
+    const std::unique_ptr<Sampler> sampler =
+        DataParallel::shard(std::make_unique<BatchSampler>(items, c.batch_size, true, true, c.seed), 1);
+    const int64_t steps_per_epoch = int64_t(sampler->batches(0).size());
     auto opt = build_optimizer(c, param_groups(c, enc, nullptr, 1.f));
     const nn::LrSchedule schedule = build_schedule(c, steps_per_epoch);
+    DataParallel parallel;
+    parallel.start(c, describe_data(d), enc, enc.parameters());
 
-    write_text(c.out + "/config.json", to_json(c).dump(2) + "\n");
-    d.vocab.save(c.out + "/vocab.txt");
-    write_text(c.out + "/metrics.csv", "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n");
-
-    double best = sts_scores(enc, d.vocab, d.stsb.dev, c.max_tokens).spearman;
+    if (dist::is_main()) {
+        write_text(c.out + "/config.json", to_json(c).dump(2) + "\n");
+        d.vocab.save(c.out + "/vocab.txt");
+        write_text(c.out + "/metrics.csv", "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n");
+    }
+    // dev Spearman on rank 0 alone: every rank holds the same weights
+    auto dev_spearman = [&] { return dist::is_main() ? sts_scores(enc, d.vocab, d.stsb.dev, c.max_tokens).spearman : 0.0; };
+    double best = dev_spearman();
     std::printf("before training: dev Spearman x100 %.2f\n", best);
-    save(c.out + "/best.safetensors", enc, c, 0, 0, best);
+    if (dist::is_main()) save(c.out + "/best.safetensors", enc, c, 0, 0, best);
     int64_t step = 0;
     for (int64_t epoch = 0; epoch < c.epochs; ++epoch) {
         enc.train();
@@ -103,11 +130,15 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
         bar.set_unit("sent");
         double loss_sum = 0;
         int64_t tokens = 0;
-        for (const std::vector<int64_t>& batch : sampler.batches(epoch)) {
+        const std::vector<std::vector<int64_t>> batches = sampler->batches(epoch);
+        const std::vector<std::vector<int64_t>> positions = sampler->positions(epoch, batches);
+        for (size_t b = 0; b < batches.size(); ++b) {
+            const std::vector<int64_t>& batch = batches[b];
             schedule.apply(*opt, step);
-            Generator gen = Generator::for_sample(c.seed, uint64_t(epoch), uint64_t(step));
-            Tensor loss = method.loss(enc, c, d, batch, gen);
-            const float value = loss.item();
+            std::vector<Generator> views;   // each item's views seeded by its global position
+            for (int64_t p : positions[b]) views.push_back(Generator::for_sample(c.seed, uint64_t(epoch), uint64_t(p)));
+            Tensor loss = method.loss(enc, c, d, batch, views);
+            const float value = parallel.mean(loss.item());
             if (!std::isfinite(value)) {
                 bar.finish();
                 std::fprintf(stderr, "error: the loss became %s at step %ld; stopped (try a lower --lr)\n",
@@ -116,6 +147,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
             }
             opt->zero_grad();
             loss.backward();
+            parallel.average_gradients();
             opt->step();
             ++step;
             loss_sum += value;
@@ -123,17 +155,20 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
                 tokens += method.batch_unit() == "pairs"
                               ? int64_t(d.pair_a[size_t(i)].size() + d.pair_b[size_t(i)].size())
                               : 2 * int64_t(d.sentences[size_t(i)].size());
-            bar.step(int64_t(batch.size()), 0, {{"loss", loss_sum / double(step - epoch * steps_per_epoch)}});
+            bar.step(int64_t(batch.size()) * K, 0, {{"loss", loss_sum / double(step - epoch * steps_per_epoch)}});
         }
         const double seconds = bar.finish().elapsed;
         const double mean_loss = loss_sum / double(steps_per_epoch);
-        const double dev = sts_scores(enc, d.vocab, d.stsb.dev, c.max_tokens).spearman;
+        const double all_tokens = double(parallel.mean(float(tokens))) * K;
+        const double dev = dev_spearman();
         const float lr = opt->param_groups()[0].lr;
-        std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s\n", long(epoch + 1),
-                    long(c.epochs), mean_loss, dev, double(lr), seconds, double(tokens) / std::max(seconds, 1e-9));
+        std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s%s\n", long(epoch + 1),
+                    long(c.epochs), mean_loss, dev, double(lr), seconds, all_tokens / std::max(seconds, 1e-9),
+                    parallel.epoch_note().c_str());
+        if (!dist::is_main()) continue;   // rank 0 alone writes
         std::ostringstream row;
         row << epoch + 1 << ',' << mean_loss << ',' << dev << ',' << lr << ',' << seconds << ','
-            << double(tokens) / std::max(seconds, 1e-9) << '\n';
+            << all_tokens / std::max(seconds, 1e-9) << '\n';
         write_text(c.out + "/metrics.csv", row.str(), std::ios::app);
         save(c.out + "/last.safetensors", enc, c, epoch + 1, step, std::max(best, dev));
         if (dev > best) {
@@ -141,6 +176,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
             save(c.out + "/best.safetensors", enc, c, epoch + 1, step, best);
         }
     }
+    if (!dist::is_main()) return 0;
     std::printf("\nfinished: %s/last.safetensors, %s/best.safetensors (best dev Spearman x100 %.2f), %s/vocab.txt\n",
                 c.out.c_str(), c.out.c_str(), best, c.out.c_str());
     std::printf("next: contrast eval %s\n", c.out.c_str());
