@@ -17,7 +17,7 @@ inline const char* kVersion = "0.1.0";
 struct RunConfig {
     std::string method = "siamese";      // a name of the method registry (method.h)
     std::string data = "mnist";          // mnist | mnist-sample | fashion-mnist | cifar10 | cifar100 | DIR
-    std::string data_dir;                // searched first (then $CONTRAST_DATA, ./data)
+    std::string data_dir;                // when set, the only folder searched (else $CONTRAST_DATA, ./data)
     std::string model = "e1";            // e1 | e2 | resnet18
     int64_t width = 32;                  // e2 / resnet18 channel width
     int64_t embedding_dim = 64;          // output dimension of the embedding (or projection)

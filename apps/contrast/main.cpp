@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     RunConfig aug_given;
     CLI::App* augment_cmd = app.add_subcommand("augment", "write a PNG grid of augmented views of a data set");
     augment_cmd->add_option("--data", aug_data, "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|DIR");
-    augment_cmd->add_option("--data-dir", aug_given.data_dir, "folder searched first for the data");
+    augment_cmd->add_option("--data-dir", aug_given.data_dir, "the only folder searched for the data");
     augment_cmd->add_option("--method", aug_method, "whose augmentation")->check(field_check(config_field("method")));
     augment_cmd->add_option("--color-strength", aug_given.color_strength, "SimCLR colour strength")
         ->check(field_check(config_field("color_strength")));

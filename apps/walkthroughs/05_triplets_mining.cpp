@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
     int64_t epochs = 3;
     CLI::App app{"Walkthrough 5: triplets and mining"};
     app.add_option("out_dir", out_dir, "where the pictures go");
-    app.add_option("--data-dir", data_dir, "folder searched first for the data");
+    app.add_option("--data-dir", data_dir, "the only folder searched for the data");
     app.add_flag("--full", full, "full MNIST (60,000 + 10,000) instead of the embedded 2,000 + 1,000 sample");
     app.add_option("--epochs", epochs, "epochs per miner")->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);

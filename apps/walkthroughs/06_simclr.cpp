@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
     float lr = 0.02f;
     CLI::App app{"Walkthrough 6: SimCLR on CIFAR-10"};
     app.add_option("out_dir", out_dir, "where the pictures go");
-    app.add_option("--data-dir", data_dir, "folder searched first for cifar10 / cifar10-jpg");
+    app.add_option("--data-dir", data_dir, "the only folder searched for cifar10 / cifar10-jpg");
     app.add_flag("--full", full, "train on all 50,000 training images and test on all 10,000");
     app.add_option("--epochs", epochs, "training epochs")->check(CLI::PositiveNumber);
     app.add_option("--train-images", train_images, "training subset without --full")->check(CLI::PositiveNumber);

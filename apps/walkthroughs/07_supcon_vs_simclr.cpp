@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
     Budget bud;
     CLI::App app{"Walkthrough 7: SupCon vs SimCLR vs cross-entropy"};
     app.add_option("out_dir", out_dir, "where the pictures go");
-    app.add_option("--data-dir", data_dir, "folder searched first for cifar10 / cifar10-jpg");
+    app.add_option("--data-dir", data_dir, "the only folder searched for cifar10 / cifar10-jpg");
     app.add_flag("--full", full, "train on all 50,000 training images and test on all 10,000");
     app.add_option("--epochs", bud.epochs, "training epochs of each method")->check(CLI::PositiveNumber);
     app.add_option("--train-images", train_images, "training subset without --full")->check(CLI::PositiveNumber);

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     int64_t steps = 150, batch = 64;
     CLI::App app{"Walkthrough 8: SimCSE on STS-B"};
     app.add_option("out_dir", out_dir, "where the pictures go");
-    app.add_option("--data-dir", data_dir, "folder searched first for stsb/");
+    app.add_option("--data-dir", data_dir, "the only folder searched for stsb/");
     app.add_option("--steps", steps, "training steps of batch 64")->check(CLI::PositiveNumber);
     app.add_option("--text-views", views, "dropout|delete|swap|cutoff (delete: 20% of words)")
         ->check(CLI::IsMember(text_view_names()));

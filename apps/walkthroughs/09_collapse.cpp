@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
     int64_t steps = 240, batch = 128, every = 10;
     CLI::App app{"Walkthrough 9: collapse and how each method avoids it"};
     app.add_option("out_dir", out_dir, "where the pictures go");
-    app.add_option("--data-dir", data_dir, "folder searched first for mnist (the embedded sample needs none)");
+    app.add_option("--data-dir", data_dir, "the only folder searched for mnist (the embedded sample needs none)");
     app.add_option("--steps", steps, "training steps of each method")->check(CLI::PositiveNumber);
     app.add_option("--batch-size", batch, "images per step (x 2 views), at least 2")->check(CLI::Range(2, 2000));
     app.add_option("--every", every, "steps between two measurements")->check(CLI::PositiveNumber);
