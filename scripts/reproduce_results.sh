@@ -3,7 +3,9 @@
 # SimCLR on CIFAR-10, each trained, evaluated and plotted into runs/<name>/ (logs in runs/<name>.log).
 # Needs the full data in ./data: make data DATA_ARGS='--from ../shared/data'.
 # Usage: scripts/reproduce_results.sh [mnist|simclr|compare|proxy|all]   (default all)
-#   compare: SupCon, cross-entropy and SimCLR on one encoder (E2 w=32) and budget (COMPARE_EPOCHS, 3)
+#   compare: the self-supervised methods (SimCLR, MoCo v2, BYOL, SimSiam, Barlow Twins, VICReg) with
+#            SupCon and cross-entropy as labelled references, on one encoder (E2 w=32) and budget
+#            (COMPARE_EPOCHS, 3; COMPARE_THREADS, 2), and their bar chart runs/cifar10-methods-<N>ep.png
 #   proxy: triplet semi-hard, ProxyAnchor and ArcFace on each of PROXY_DATA ("mnist fashion-mnist";
 #          Fashion-MNIST from Debian's dataset-fashion-mnist) with the CLI's defaults, after each of
 #          PROXY_EPOCHS ("1 5") epochs, and their bar charts runs/proxy-<data>-<N>ep.png
@@ -35,9 +37,16 @@ if [ "$what" = simclr ] || [ "$what" = all ]; then
     run simclr-cifar10 --method simclr --data cifar10 --epochs "${SIMCLR_EPOCHS:-15}"
 fi
 if [ "$what" = compare ] || [ "$what" = all ]; then
-    for method in supcon classifier simclr; do
-        run "$method-cifar10-${COMPARE_EPOCHS:-3}ep" --method $method --data cifar10 --epochs "${COMPARE_EPOCHS:-3}"
+    methods="simclr moco byol simsiam barlow vicreg supcon classifier"
+    for method in $methods; do
+        run "$method-cifar10-${COMPARE_EPOCHS:-3}ep" --method $method --data cifar10 --epochs "${COMPARE_EPOCHS:-3}" \
+            --threads "${COMPARE_THREADS:-2}"
     done
+    $B compare $(for m in $methods; do echo "runs/$m-cifar10-${COMPARE_EPOCHS:-3}ep"; done) \
+        --names "SimCLR,MoCo v2,BYOL,SimSiam,Barlow Twins,VICReg,SupCon (labels),cross-entropy (labels)" \
+        --metrics weighted_knn200_accuracy,linear_probe_accuracy \
+        --title "CIFAR-10, E2 w=32, ${COMPARE_EPOCHS:-3} epochs: frozen encoder features" \
+        --out "runs/cifar10-methods-${COMPARE_EPOCHS:-3}ep.png"
 fi
 if [ "$what" = proxy ] || [ "$what" = all ]; then
     for data in ${PROXY_DATA:-mnist fashion-mnist}; do

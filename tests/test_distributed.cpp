@@ -306,6 +306,7 @@ TEST_CASE("distributed: 2 ranks: simcse and sts-regression train as 1 process; a
         INFO(r2.output);
         REQUIRE(r2.exit_code == 0);
         CHECK(r2.output.find("parallel   2 ranks (MPI), each 4 of every global batch") != std::string::npos);
+        CHECK(r2.output.find("BatchNorm") == std::string::npos);   // the encoder has none: not mentioned
         CHECK(r2.output.find("finished:") == r2.output.rfind("finished:"));   // rank 1 printed nothing
         for (const char* f : {"config.json", "vocab.txt", "metrics.csv", "last.safetensors", "best.safetensors"})
             CHECK_MESSAGE(fs::exists(fs::path(two) / f), f);

@@ -67,12 +67,17 @@ void DataParallel::start(const RunConfig& c, const std::string& data, nn::Module
     CT_CHECK_AS(ValueError, all.empty(), "the ranks of this run differ: " << all
                                              << "; every rank must get the same flags and the same data");
     nn::broadcast_state(saved);
+    int64_t batchnorms = 0;   // a text encoder has none: then, unless --sync-bn asks, the line leaves it out
+    for (auto& [name, m] : saved.named_modules()) batchnorms += m->type_name().rfind("BatchNorm", 0) == 0;
     const int64_t synced = c.sync_bn ? nn::convert_sync_batchnorm(saved) : 0;
     averager_ = std::make_unique<nn::GradientAverager>(std::move(params));
-    std::printf("  parallel   %d ranks (MPI), each %ld of every global batch; gradients averaged (%.2f MB a step); "
-                "BatchNorm %s\n\n", dist::world_size(), long(c.batch_size / dist::world_size()),
-                averager_->bytes_per_step() / 1e6,
-                c.sync_bn ? ("over the global batch (--sync-bn, " + std::to_string(synced) + " layers)").c_str() : "per rank");
+    const std::string batchnorm =
+        c.sync_bn         ? "; BatchNorm over the global batch (--sync-bn, " + std::to_string(synced) + " layers)"
+        : batchnorms == 0 ? ""
+                          : "; BatchNorm per rank";
+    std::printf("  parallel   %d ranks (MPI), each %ld of every global batch; gradients averaged (%.2f MB a step)%s\n\n",
+                dist::world_size(), long(c.batch_size / dist::world_size()), averager_->bytes_per_step() / 1e6,
+                batchnorm.c_str());
 }
 
 float DataParallel::mean(float value) const {

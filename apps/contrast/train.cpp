@@ -4,9 +4,7 @@
 // and exact resume. train() reads as its steps: open the run, start or resume, then epochs.
 #include "apps/contrast/train.h"
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include "apps/contrast/evaluate.h"
 #include "apps/contrast/method.h"
 #include "apps/contrast/pictures.h"
+#include "apps/contrast/run_dir.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
 #include "core/autograd.h"
@@ -27,20 +26,6 @@ namespace fs = std::filesystem;
 
 namespace ct::app {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
-void write_text_atomic(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        out << text;
-        out.flush();
-        CT_CHECK_AS(IoError, out.good(), path << ": cannot write (disk full or no permission?)");
-    }
-    fs::rename(tmp, path);
-}
 
 // Everything one run holds, built from its config.
 struct Run {
@@ -62,35 +47,6 @@ struct Run {
     bool warned_collapse = false;
     DataParallel parallel;   // under mpirun: shards, checks, averaged gradients (data_parallel.h)
 };
-
-// The directory and the config: a fresh run refuses to overwrite another unless told to; a resumed
-// one takes RUN_DIR/config.json (validated like the flags), --epochs aside.
-RunConfig open_run(RunConfig c, const TrainOptions& options) {
-    const std::string run = c.out, last = run + "/last.safetensors";
-    if (options.resume) {
-        CT_CHECK_AS(IoError, fs::exists(run + "/config.json"),
-                    run << "/config.json: cannot open: there is no run to resume in " << run
-                        << "; start one without --resume (or with --overwrite to replace what is there)");
-        c = load_config(run);
-        CT_CHECK_AS(IoError, fs::exists(last),
-                    last << ": cannot open: the run stopped before its first checkpoint, so there is nothing to "
-                            "resume; start it afresh with the same flags and --overwrite (without --resume)");
-        c.out = run;
-        if (options.resume_epochs > 0) c.epochs = options.resume_epochs;   // --epochs may extend a finished run
-        return c;
-    }
-    if (!options.overwrite && fs::exists(run + "/config.json")) {
-        CT_CHECK_AS(ValueError, fs::exists(last),
-                    run << " already holds a run that stopped before its first checkpoint (config.json but no "
-                           "last.safetensors): pass --overwrite to start it afresh, or another --out");
-        CT_THROW(ValueError, run << " already holds a run: pass --resume to continue it, --overwrite to start "
-                                    "afresh (its checkpoints are replaced), or another --out");
-    }
-    std::error_code error;
-    fs::create_directories(run, error);
-    CT_CHECK_AS(IoError, !error, "--out " << run << ": cannot create the run directory (" << error.message() << ")");
-    return c;
-}
 
 // Data, model, objective, sampler, loader, optimizer and schedule, with the summary printed.
 void build(Run& r) {
@@ -127,17 +83,6 @@ void build(Run& r) {
     r.schedule = build_schedule(c, r.steps_per_epoch);
 }
 
-// Drops the rows of metrics.csv after the checkpoint's last finished epoch: a run stopped between
-// an epoch's row and its checkpoint (kill -9, a full disk) would otherwise list that epoch twice.
-void trim_metrics(const std::string& path, int64_t finished_epochs) {
-    std::ifstream in(path);
-    CT_CHECK_AS(IoError, in.good(), path << ": cannot open (it belongs to the run being resumed)");
-    std::string line, kept;
-    for (int64_t row = 0; std::getline(in, line); ++row)
-        if (row <= finished_epochs) kept += line + "\n";   // row 0: the header
-    write_text_atomic(path, kept);
-}
-
 // Restores weights, optimizer and progress from last.safetensors, every piece checked against the run.
 void resume(Run& r) {
     const std::string& path = r.last_path;
@@ -145,13 +90,7 @@ void resume(Run& r) {
     nn::load_checkpoint(path, *r.saved, &st);
     check_finite_weights(*r.saved, path);
     r.opt->load_state_tensors(st.optimizer, path);
-    const int64_t max_epoch = int64_t(config_field("epochs").hi);
-    CT_CHECK_AS(IoError, st.epoch >= 0 && st.epoch <= max_epoch,
-                path << ": checkpoint metadata 'contrast.epoch' = " << st.epoch << " is not an epoch (0.." << max_epoch
-                     << "); start afresh with --overwrite");
-    CT_CHECK_AS(IoError, st.step >= st.epoch * r.steps_per_epoch && st.step <= (st.epoch + 1) * r.steps_per_epoch,
-                path << ": checkpoint metadata 'contrast.step' = " << st.step << " does not fit epoch " << st.epoch
-                     << " of " << r.steps_per_epoch << " steps; start afresh with --overwrite");
+    check_position(st, path, r.steps_per_epoch);
     r.progress = progress_from_metadata(st.config_json, path, r.steps_per_epoch);
     r.epoch = st.epoch;
     r.step = st.step;
@@ -216,7 +155,7 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
         bar.step(r.images_per_step, wait_now - waited,
                  {{"loss", r.progress.epoch_loss_sum / double(r.progress.epoch_batches)}});
         waited = wait_now;
-        if (r.parallel.any(g_interrupted) || (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
+        if (r.parallel.any(InterruptCatcher::requested()) || (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
             bar.finish();
             out.end = EpochResult::End::Interrupted;
             return out;
@@ -263,11 +202,12 @@ void end_epoch(Run& r, const EpochResult& e) {
 }  // namespace
 
 int train(RunConfig config, const TrainOptions& options) {
-    if (const TextMethod* text = find_method(config.method).text()) return train_text(*text, std::move(config), options);
-    Run r;
     DataParallel::quiet_other_ranks();
     // Under mpirun only rank 0 creates or checks RUN_DIR; every rank reads a resumed run's files.
-    r.c = dist::is_main() || options.resume ? open_run(std::move(config), options) : std::move(config);
+    RunConfig c = dist::is_main() || options.resume ? open_run(std::move(config), options) : std::move(config);
+    if (const TextMethod* text = find_method(c.method).text()) return train_text(*text, std::move(c), options);
+    Run r;
+    r.c = std::move(c);
     build(r);
     if (options.resume) {
         resume(r);
@@ -277,9 +217,7 @@ int train(RunConfig config, const TrainOptions& options) {
     }
     r.parallel.start(r.c, r.d.train, *r.saved, r.saved->parameters());
 
-    g_interrupted = false;
-    std::signal(SIGINT, on_sigint);
-    if (dist::world_size() > 1) std::signal(SIGTERM, on_sigint);   // mpirun passes Ctrl-C on as SIGTERM
+    const InterruptCatcher interrupts;
     for (; r.epoch < r.c.epochs; ++r.epoch) {
         const EpochResult e = run_epoch(r, options);
         if (e.end == EpochResult::End::Diverged) return 1;
@@ -287,14 +225,10 @@ int train(RunConfig config, const TrainOptions& options) {
             if (dist::is_main()) save(r, r.last_path, r.epoch);
             std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
                         long(r.step), r.last_path.c_str(), r.dir.c_str());
-            std::signal(SIGINT, SIG_DFL);
-            std::signal(SIGTERM, SIG_DFL);
             return 0;
         }
         end_epoch(r, e);
     }
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     if (!dist::is_main()) return 0;
     write_curves(r.dir);
     std::printf("\nfinished: %s (last), %s (best online P@1 %.4f), %s/metrics.csv, %s/loss.png, %s/accuracy.png\n",

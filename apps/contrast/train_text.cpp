@@ -1,10 +1,10 @@
 // The training loop of the text methods (text_method.h): STS-B read and tokenized, the vocabulary
 // built from the training sentences (or taken from --init's run) and saved as RUN_DIR/vocab.txt,
 // batches of item indices handed to the method's loss, Adam, the dev Spearman after every epoch
-// (also before the first: the untrained encoder), metrics.csv, last and best checkpoints.
+// (also before the first: the untrained encoder), metrics.csv, last and best checkpoints, a clean
+// stop on Ctrl-C and exact --resume (run_dir.h), as the image loop does.
 // Under mpirun, data-parallel as the image methods (see train_text below, docs/DISTRIBUTED.md).
-// Not yet: --resume (a text run starts afresh) and the pictures of the image runs.
-#include <chrono>
+// Not yet: the pictures of the image runs.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "apps/contrast/data_parallel.h"
+#include "apps/contrast/run_dir.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/progress.h"
 #include "core/distributed.h"
@@ -26,16 +27,6 @@ namespace fs = std::filesystem;
 namespace ct::app {
 namespace {
 
-void prepare_dir(const RunConfig& c, const TrainOptions& options) {
-    CT_CHECK_AS(ValueError, !options.resume,
-                "--resume: text runs (--method " << c.method << ") cannot be resumed yet; start afresh with --overwrite");
-    if (!options.overwrite && fs::exists(c.out + "/config.json"))
-        CT_THROW(ValueError, c.out << " already holds a run: pass --overwrite to start afresh, or another --out");
-    std::error_code error;
-    fs::create_directories(c.out, error);
-    CT_CHECK_AS(IoError, !error, "--out " << c.out << ": cannot create the run directory (" << error.message() << ")");
-}
-
 // --init RUN_DIR: its vocabulary and best weights; its encoder must have this run's shape.
 Vocabulary init_vocabulary(const RunConfig& c) {
     const RunConfig from = load_config(c.init);
@@ -48,20 +39,29 @@ Vocabulary init_vocabulary(const RunConfig& c) {
     return Vocabulary::load(c.init + "/vocab.txt");
 }
 
-void write_text(const std::string& path, const std::string& text, std::ios::openmode mode = std::ios::trunc) {
-    std::ofstream out(path, std::ios::binary | std::ios::out | mode);
+void append_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
     out << text;
     out.flush();
     CT_CHECK_AS(IoError, out.good(), path << ": cannot write (disk full or no permission?)");
 }
 
-void save(const std::string& path, nn::TextEncoder& enc, const RunConfig& c, int64_t epoch, int64_t step, double best) {
-    nn::TrainingState st;
-    st.epoch = epoch;
-    st.step = step;
-    st.config_json = nlohmann::json{{"config", to_json(c)}, {"best_dev_spearman_x100", best}}.dump();
-    nn::save_checkpoint(path, enc, &st);
-}
+// Dropout masks drawn from (seed, step, layer) alone: a resumed run draws the masks the
+// uninterrupted one drew, with no generator state to save, and every rank its own.
+class DropoutStreams {
+public:
+    DropoutStreams(nn::TextEncoder& enc, uint64_t seed) : seed_(seed) {
+        for (auto& [name, m] : enc.named_modules())
+            if (auto* d = dynamic_cast<nn::Dropout*>(m)) layers_.push_back(d);
+    }
+    void at_step(int64_t step) {
+        for (size_t i = 0; i < layers_.size(); ++i)
+            layers_[i]->generator() = Generator::for_sample(seed_, uint64_t(step), uint64_t(i));
+    }
+private:
+    uint64_t seed_;
+    std::vector<nn::Dropout*> layers_;
+};
 
 // What this rank read, for DataParallel::start: the counts and a fingerprint of the token ids and scores.
 std::string describe_data(const TextData& d) {
@@ -74,112 +74,183 @@ std::string describe_data(const TextData& d) {
     return out.str();
 }
 
+// A text run as it trains: its data, encoder, optimizer and position.
+struct TextRun {
+    RunConfig c;
+    std::string last_path, best_path;
+    TextData d;
+    std::unique_ptr<nn::TextEncoder> enc;
+    std::unique_ptr<Sampler> sampler;
+    int64_t steps_per_epoch = 0;
+    std::unique_ptr<nn::Optimizer> opt;
+    nn::LrSchedule schedule;
+    int64_t epoch = 0, step = 0;
+    Progress progress;   // best: the best dev Spearman (not x100)
+    DataParallel parallel;
+
+    void save(const std::string& path, int64_t resume_epoch) const {
+        nn::TrainingState st;
+        st.optimizer = opt->state_tensors();
+        st.epoch = resume_epoch;
+        st.step = step;
+        st.config_json = nlohmann::json{{"config", to_json(c)}, {"best", progress.best},
+                                        {"epoch_loss_sum", progress.epoch_loss_sum},
+                                        {"epoch_batches", progress.epoch_batches}}.dump();
+        nn::save_checkpoint(path, *enc, &st);
+    }
+    // dev Spearman on rank 0 alone: every rank holds the same weights
+    double dev_spearman() const {
+        return dist::is_main() ? sts_scores(*enc, d.vocab, d.stsb.dev, c.max_tokens).spearman / 100 : 0.0;
+    }
+};
+
+// The vocabulary (a resumed run's own, --init's, or built from the training sentences), the data,
+// the encoder, sampler, optimizer and schedule, with the summary printed.
+void build(TextRun& r, const TextMethod& method, const TrainOptions& options) {
+    const RunConfig& c = r.c;
+    r.last_path = c.out + "/last.safetensors";
+    r.best_path = c.out + "/best.safetensors";
+    set_num_threads(c.threads);
+    std::printf("%s", describe(c).c_str());
+    const std::string folder = find_dataset("stsb", Split::Train, c.data_dir);
+    const std::string vocab_from = options.resume ? c.out : c.init;
+    Vocabulary vocab = !vocab_from.empty() ? (options.resume ? Vocabulary::load(c.out + "/vocab.txt") : init_vocabulary(c))
+                                           : Vocabulary::build(unique_sentences(read_stsb_file(folder + "/train.tsv")), c.min_freq);
+    r.d = load_text_data(c, std::move(vocab));
+    std::printf("  data       stsb (%s): %zu training pairs, %zu distinct sentences, vocabulary %ld words%s\n",
+                r.d.folder.c_str(), r.d.stsb.train.size(), r.d.sentences.size(), long(r.d.vocab.size()),
+                vocab_from.empty() ? "" : (" (from " + vocab_from + ")").c_str());
+    Generator init_gen(c.seed);
+    r.enc = std::make_unique<nn::TextEncoder>(encoder_config(c, r.d.vocab.size()), init_gen);
+    if (!c.init.empty() && !options.resume) nn::load_checkpoint(c.init + "/best.safetensors", *r.enc);
+    std::printf("  parameters %s\n  checked each epoch: Spearman x100 on the %zu dev pairs\n\n",
+                nn::with_thousands(r.enc->num_parameters()).c_str(), r.d.stsb.dev.size());
+    const int64_t items = method.items(r.d);
+    CT_CHECK_AS(ValueError, c.batch_size <= items, "--batch-size " << c.batch_size << " is larger than the " << items
+                                                                   << " training " << method.batch_unit());
+    r.sampler = DataParallel::shard(std::make_unique<BatchSampler>(items, c.batch_size, true, true, c.seed), 1);
+    r.steps_per_epoch = int64_t(r.sampler->batches(0).size());
+    r.opt = build_optimizer(c, param_groups(c, *r.enc, nullptr, 1.f));
+    r.schedule = build_schedule(c, r.steps_per_epoch);
+}
+
+// Weights, optimizer and position from last.safetensors, each checked against the run.
+void resume(TextRun& r) {
+    nn::TrainingState st;
+    nn::load_checkpoint(r.last_path, *r.enc, &st);
+    check_finite_weights(*r.enc, r.last_path);
+    r.opt->load_state_tensors(st.optimizer, r.last_path);
+    check_position(st, r.last_path, r.steps_per_epoch);
+    r.progress = progress_from_metadata(st.config_json, r.last_path, r.steps_per_epoch);
+    r.epoch = st.epoch;
+    r.step = st.step;
+    if (dist::is_main()) trim_metrics(r.c.out + "/metrics.csv", r.epoch);
+    std::printf("resumed from %s at epoch %ld, step %ld\n", r.last_path.c_str(), long(r.epoch + 1), long(r.step));
+}
+
+// The epoch's line, its metrics.csv row and the checkpoints (rank 0).
+void end_epoch(TextRun& r, double seconds, double tokens) {
+    const double mean_loss = r.progress.epoch_loss_sum / double(std::max<int64_t>(1, r.progress.epoch_batches));
+    r.progress.epoch_loss_sum = 0;
+    r.progress.epoch_batches = 0;
+    const double dev = r.dev_spearman();
+    const float lr = r.opt->param_groups()[0].lr;
+    const double tokens_per_second = tokens / std::max(seconds, 1e-9);
+    std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s%s\n", long(r.epoch + 1),
+                long(r.c.epochs), mean_loss, 100 * dev, double(lr), seconds, tokens_per_second,
+                r.parallel.epoch_note().c_str());
+    if (!dist::is_main()) return;   // rank 0 alone writes
+    std::ostringstream row;
+    row << r.epoch + 1 << ',' << mean_loss << ',' << 100 * dev << ',' << lr << ',' << seconds << ',' << tokens_per_second
+        << '\n';
+    append_text(r.c.out + "/metrics.csv", row.str());
+    const bool improved = dev > r.progress.best;
+    if (improved) r.progress.best = dev;
+    r.save(r.last_path, r.epoch + 1);
+    if (improved) r.save(r.best_path, r.epoch + 1);
+}
+
 }  // namespace
 
 // Under mpirun (apps/contrast/data_parallel.h) each rank takes its contiguous shard of every global
 // batch, the loss and gradients are averaged over ranks, and rank 0 alone checks dev, prints and writes.
+// train() has opened RUN_DIR (run_dir.h) and handed the config of a resumed run.
 int train_text(const TextMethod& method, RunConfig c, const TrainOptions& options) {
     const int K = dist::world_size();
-    DataParallel::quiet_other_ranks();
     CT_CHECK_AS(ValueError, c.batch_size % K == 0,
                 "--batch-size " << c.batch_size << " does not split over " << K << " ranks: under mpirun --batch-size is the "
                                 << "global batch; use a multiple of " << K);
-    if (dist::is_main()) prepare_dir(c, options);
-    set_num_threads(c.threads);
-    std::printf("%s", describe(c).c_str());
-    const std::string folder = find_dataset("stsb", Split::Train, c.data_dir);
-    Vocabulary vocab = c.init.empty() ? Vocabulary::build(unique_sentences(read_stsb_file(folder + "/train.tsv")), c.min_freq)
-                                      : init_vocabulary(c);
-    const TextData d = load_text_data(c, std::move(vocab));
-    std::printf("  data       stsb (%s): %zu training pairs, %zu distinct sentences, vocabulary %ld words%s\n",
-                d.folder.c_str(), d.stsb.train.size(), d.sentences.size(), long(d.vocab.size()),
-                c.init.empty() ? "" : (" (from " + c.init + ")").c_str());
-
-    Generator init_gen(c.seed);
-    // The dropout masks: each rank its own stream (rank 0's is the 1-process one).
-    nn::TextEncoder enc(encoder_config(c, d.vocab.size()), init_gen, c.seed + 1 + 1000003ull * uint64_t(dist::rank()));
-    if (!c.init.empty()) nn::load_checkpoint(c.init + "/best.safetensors", enc);
-    std::printf("  parameters %s\n  checked each epoch: Spearman x100 on the %zu dev pairs\n\n",
-                nn::with_thousands(enc.num_parameters()).c_str(), d.stsb.dev.size());
-    const int64_t items = method.items(d);
-    CT_CHECK_AS(ValueError, c.batch_size <= items, "--batch-size " << c.batch_size << " is larger than the " << items
-                                                                   << " training " << method.batch_unit());
-    const std::unique_ptr<Sampler> sampler =
-        DataParallel::shard(std::make_unique<BatchSampler>(items, c.batch_size, true, true, c.seed), 1);
-    const int64_t steps_per_epoch = int64_t(sampler->batches(0).size());
-    auto opt = build_optimizer(c, param_groups(c, enc, nullptr, 1.f));
-    const nn::LrSchedule schedule = build_schedule(c, steps_per_epoch);
-    DataParallel parallel;
-    parallel.start(c, describe_data(d), enc, enc.parameters());
-
-    if (dist::is_main()) {
-        write_text(c.out + "/config.json", to_json(c).dump(2) + "\n");
-        d.vocab.save(c.out + "/vocab.txt");
-        write_text(c.out + "/metrics.csv", "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n");
+    TextRun r;
+    r.c = std::move(c);
+    build(r, method, options);
+    DropoutStreams dropout(*r.enc, r.c.seed + 1 + 1000003ull * uint64_t(dist::rank()));
+    if (options.resume) resume(r);
+    r.parallel.start(r.c, describe_data(r.d), *r.enc, r.enc->parameters());
+    if (!options.resume) {
+        if (dist::is_main()) {
+            write_text_atomic(r.c.out + "/config.json", to_json(r.c).dump(2) + "\n");
+            r.d.vocab.save(r.c.out + "/vocab.txt");
+            write_text_atomic(r.c.out + "/metrics.csv", "epoch,loss,dev_spearman_x100,lr,seconds,tokens_per_second\n");
+        }
+        r.progress.best = r.dev_spearman();
+        std::printf("before training: dev Spearman x100 %.2f\n", 100 * r.progress.best);
+        if (dist::is_main()) r.save(r.best_path, 0);
     }
-    // dev Spearman on rank 0 alone: every rank holds the same weights
-    auto dev_spearman = [&] { return dist::is_main() ? sts_scores(enc, d.vocab, d.stsb.dev, c.max_tokens).spearman : 0.0; };
-    double best = dev_spearman();
-    std::printf("before training: dev Spearman x100 %.2f\n", best);
-    if (dist::is_main()) save(c.out + "/best.safetensors", enc, c, 0, 0, best);
-    int64_t step = 0;
-    for (int64_t epoch = 0; epoch < c.epochs; ++epoch) {
-        enc.train();
-        ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), steps_per_epoch, std::cout,
-                        ProgressBar::stdout_is_tty());
+    const InterruptCatcher interrupts;
+    for (; r.epoch < r.c.epochs; ++r.epoch) {
+        r.enc->train();
+        const std::vector<std::vector<int64_t>> batches = r.sampler->batches(r.epoch);
+        const std::vector<std::vector<int64_t>> positions = r.sampler->positions(r.epoch, batches);
+        const int64_t skipped = r.step - r.epoch * r.steps_per_epoch;   // > 0 when resuming mid-epoch
+        ProgressBar bar("epoch " + std::to_string(r.epoch + 1) + "/" + std::to_string(r.c.epochs),
+                        r.steps_per_epoch - skipped, std::cout, ProgressBar::stdout_is_tty());
         bar.set_unit("sent");
-        double loss_sum = 0;
         int64_t tokens = 0;
-        const std::vector<std::vector<int64_t>> batches = sampler->batches(epoch);
-        const std::vector<std::vector<int64_t>> positions = sampler->positions(epoch, batches);
-        for (size_t b = 0; b < batches.size(); ++b) {
+        for (size_t b = size_t(skipped); b < batches.size(); ++b) {
             const std::vector<int64_t>& batch = batches[b];
-            schedule.apply(*opt, step);
+            r.schedule.apply(*r.opt, r.step);
+            dropout.at_step(r.step);
             std::vector<Generator> views;   // each item's views seeded by its global position
-            for (int64_t p : positions[b]) views.push_back(Generator::for_sample(c.seed, uint64_t(epoch), uint64_t(p)));
-            Tensor loss = method.loss(enc, c, d, batch, views);
-            const float value = parallel.mean(loss.item());
+            for (int64_t p : positions[b]) views.push_back(Generator::for_sample(r.c.seed, uint64_t(r.epoch), uint64_t(p)));
+            Tensor loss = method.loss(*r.enc, r.c, r.d, batch, views);
+            const float value = r.parallel.mean(loss.item());
             if (!std::isfinite(value)) {
                 bar.finish();
-                std::fprintf(stderr, "error: the loss became %s at step %ld; stopped (try a lower --lr)\n",
-                             std::isnan(value) ? "NaN" : "infinite", long(step + 1));
+                const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
+                                                                 : "no checkpoint had been written yet";
+                std::fprintf(stderr, "error: the loss became %s at step %ld; stopped, %s (try a lower --lr)\n",
+                             std::isnan(value) ? "NaN" : "infinite", long(r.step + 1), kept.c_str());
                 return 1;
             }
-            opt->zero_grad();
+            r.opt->zero_grad();
             loss.backward();
-            parallel.average_gradients();
-            opt->step();
-            ++step;
-            loss_sum += value;
+            r.parallel.average_gradients();
+            r.opt->step();
+            ++r.step;
+            r.progress.epoch_loss_sum += value;
+            r.progress.epoch_batches++;
             for (int64_t i : batch)   // words encoded: both sides or both views (before word-level views), no padding
                 tokens += method.batch_unit() == "pairs"
-                              ? int64_t(d.pair_a[size_t(i)].size() + d.pair_b[size_t(i)].size())
-                              : 2 * int64_t(d.sentences[size_t(i)].size());
-            bar.step(int64_t(batch.size()) * K, 0, {{"loss", loss_sum / double(step - epoch * steps_per_epoch)}});
+                              ? int64_t(r.d.pair_a[size_t(i)].size() + r.d.pair_b[size_t(i)].size())
+                              : 2 * int64_t(r.d.sentences[size_t(i)].size());
+            bar.step(int64_t(batch.size()) * K, 0,
+                     {{"loss", r.progress.epoch_loss_sum / double(r.progress.epoch_batches)}});
+            if (r.parallel.any(InterruptCatcher::requested()) ||
+                (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
+                bar.finish();
+                if (dist::is_main()) r.save(r.last_path, r.epoch);
+                std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
+                            long(r.step), r.last_path.c_str(), r.c.out.c_str());
+                return 0;
+            }
         }
         const double seconds = bar.finish().elapsed;
-        const double mean_loss = loss_sum / double(steps_per_epoch);
-        const double all_tokens = double(parallel.mean(float(tokens))) * K;
-        const double dev = dev_spearman();
-        const float lr = opt->param_groups()[0].lr;
-        std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s%s\n", long(epoch + 1),
-                    long(c.epochs), mean_loss, dev, double(lr), seconds, all_tokens / std::max(seconds, 1e-9),
-                    parallel.epoch_note().c_str());
-        if (!dist::is_main()) continue;   // rank 0 alone writes
-        std::ostringstream row;
-        row << epoch + 1 << ',' << mean_loss << ',' << dev << ',' << lr << ',' << seconds << ','
-            << all_tokens / std::max(seconds, 1e-9) << '\n';
-        write_text(c.out + "/metrics.csv", row.str(), std::ios::app);
-        save(c.out + "/last.safetensors", enc, c, epoch + 1, step, std::max(best, dev));
-        if (dev > best) {
-            best = dev;
-            save(c.out + "/best.safetensors", enc, c, epoch + 1, step, best);
-        }
+        end_epoch(r, seconds, double(r.parallel.mean(float(tokens))) * K);
     }
     if (!dist::is_main()) return 0;
-    std::printf("\nfinished: %s/last.safetensors, %s/best.safetensors (best dev Spearman x100 %.2f), %s/vocab.txt\n",
-                c.out.c_str(), c.out.c_str(), best, c.out.c_str());
-    std::printf("next: contrast eval %s\n", c.out.c_str());
+    std::printf("\nfinished: %s, %s (best dev Spearman x100 %.2f), %s/vocab.txt\n", r.last_path.c_str(),
+                r.best_path.c_str(), 100 * r.progress.best, r.c.out.c_str());
+    std::printf("next: contrast eval %s\n", r.c.out.c_str());
     return 0;
 }
 
