@@ -225,6 +225,9 @@ TEST_CASE("cli: eval, embed, plot and retrieve write their outputs") {
     const Result e = run("eval " + out);
     INFO(e.output);
     REQUIRE(e.exit_code == 0);
+    CHECK(e.output.find("training references, 2 threads") != std::string::npos);   // the run's own --threads
+    const Result one = run("eval " + out + " --no-probe --threads 1");
+    CHECK(one.output.find("training references, 1 thread\n") != std::string::npos);
     for (const char* metric : {"Precision@1", "R-precision", "MAP@R", "kNN accuracy", "NMI"})
         CHECK_MESSAGE(e.output.find(metric) != std::string::npos, metric);
     const std::string json = read_text(out + "/eval.json");

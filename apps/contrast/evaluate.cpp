@@ -21,12 +21,19 @@
 
 namespace ct::app {
 
+namespace {
+int64_t g_load_threads = 0;
+}  // namespace
+
+void set_load_threads(int64_t threads) { g_load_threads = threads; }
+int64_t load_threads(const RunConfig& c) { return g_load_threads > 0 ? g_load_threads : c.threads; }
+
 LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint) {
     LoadedRun r;
     r.config = load_config(run_dir);
     CT_CHECK_AS(ValueError, !find_method(r.config.method).text(),
                 run_dir << " is a text run (--method " << r.config.method << "): of the commands, only eval and retrieve read it so far");
-    set_num_threads(r.config.threads);
+    set_num_threads(load_threads(r.config));
     r.data = load_run_data(r.config);
     Generator gen(r.config.seed);
     const Method& method = find_method(r.config.method);
@@ -61,8 +68,9 @@ int evaluate(const std::string& run_dir, const EvalOptions& options) {
     const RunConfig& c = r.config;
     const Transform t = eval_transform(r.data);
     const std::string ranks = dist::world_size() > 1 ? ", embedded by " + std::to_string(dist::world_size()) + " ranks" : "";
-    std::printf("evaluating %s (%s checkpoint): %ld test queries against %ld training references%s\n", run_dir.c_str(),
-                options.checkpoint.c_str(), long(r.data.test.size()), long(r.data.train.size()), ranks.c_str());
+    std::printf("evaluating %s (%s checkpoint): %ld test queries against %ld training references%s, %d thread%s\n",
+                run_dir.c_str(), options.checkpoint.c_str(), long(r.data.test.size()), long(r.data.train.size()),
+                ranks.c_str(), num_threads(), num_threads() == 1 ? "" : "s");
     const Tensor train_emb = embed_on_ranks(r.model, r.data.train, t);
     const Tensor test_emb = embed_on_ranks(r.model, r.data.test, t);
     if (!dist::is_main()) return 0;   // rank 0 alone computes the metrics and writes eval.json

@@ -13,6 +13,11 @@ struct LoadedRun {
     RunData data;
     Model model;
 };
+// The compute threads of the commands that load a run (eval, embed, plot, retrieve): their
+// --threads when given (> 0), else the run's own --threads.
+void set_load_threads(int64_t threads);
+int64_t load_threads(const RunConfig& c);
+
 // checkpoint: "best" or "last" (RUN_DIR/<checkpoint>.safetensors).
 LoadedRun load_run(const std::string& run_dir, const std::string& checkpoint = "best");
 

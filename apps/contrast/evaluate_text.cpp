@@ -5,10 +5,12 @@
 #include <map>
 #include <fstream>
 
+#include "apps/contrast/evaluate.h"
 #include "apps/contrast/text_method.h"
 #include "apps/lib/correlation.h"
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/parallel.h"
 #include "data/resolve.h"
 #include "losses/alignment_uniformity.h"
 #include "nn/checkpoint.h"
@@ -63,6 +65,7 @@ double bag_of_words_spearman(const std::vector<SentencePair>& pairs) {
 
 LoadedTextRun load_text_run(const std::string& run_dir, const std::string& checkpoint) {
     LoadedTextRun r{load_config(run_dir), Vocabulary::load(run_dir + "/vocab.txt"), nullptr};
+    set_num_threads(load_threads(r.config));
     Generator gen(r.config.seed);
     r.encoder = std::make_unique<nn::TextEncoder>(encoder_config(r.config, r.vocab.size()), gen, r.config.seed);
     const std::string path = run_dir + "/" + checkpoint + ".safetensors";

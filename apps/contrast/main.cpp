@@ -120,24 +120,31 @@ int main(int argc, char** argv) {
         ->check(positive_integer(int64_t(1) << 40));
 
     std::string run_dir, checkpoint = "best";
+    int64_t load_threads = 0;
+    const std::string threads_help = "compute threads (default: the run's --threads)";
+    const CLI::Validator threads_check = field_check(config_field("threads"));
     EvalOptions eval_options;
     CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a run on the test set (kNN, P@1, MAP@R, NMI, linear probe)");
     eval_cmd->add_option("run_dir", run_dir, "run directory")->required();
+    eval_cmd->add_option("--threads", load_threads, threads_help)->check(threads_check);
     eval_cmd->add_option("--checkpoint", eval_options.checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
     eval_cmd->add_flag("!--no-probe", eval_options.linear_probe, "skip the linear probe");
     eval_cmd->add_option("--probe-epochs", eval_options.probe_epochs, "epochs of the linear probe")->check(positive_integer(100000));
 
     CLI::App* embed_cmd = app.add_subcommand("embed", "write test embeddings and labels as .npy");
     embed_cmd->add_option("run_dir", run_dir, "run directory")->required();
+    embed_cmd->add_option("--threads", load_threads, threads_help)->check(threads_check);
     embed_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
 
     CLI::App* plot_cmd = app.add_subcommand("plot", "write loss.png, accuracy.png and embedding.png");
     plot_cmd->add_option("run_dir", run_dir, "run directory")->required();
+    plot_cmd->add_option("--threads", load_threads, threads_help)->check(threads_check);
     plot_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
 
     int64_t queries = 8, neighbors = 8;
     CLI::App* retrieve_cmd = app.add_subcommand("retrieve", "write a PNG of test queries and their nearest training images (a text run: print the nearest training sentences)");
     retrieve_cmd->add_option("run_dir", run_dir, "run directory")->required();
+    retrieve_cmd->add_option("--threads", load_threads, threads_help)->check(threads_check);
     retrieve_cmd->add_option("--query", queries, "number of queries (rows)")->check(CLI::Range(1, 64));
     retrieve_cmd->add_option("--neighbors", neighbors, "neighbours per query")->check(CLI::Range(1, 32));
     retrieve_cmd->add_option("--checkpoint", checkpoint, "best|last")->check(CLI::IsMember({"best", "last"}));
@@ -180,6 +187,7 @@ int main(int argc, char** argv) {
             if (train_options.resume && train_cmd->count("--epochs")) train_options.resume_epochs = c.epochs;
             return train(c, train_options);
         }
+        set_load_threads(load_threads);
         if (*eval_cmd) return evaluate(run_dir, eval_options);
         if (*embed_cmd) return embed(run_dir, checkpoint);
         if (*plot_cmd) return plot(run_dir, checkpoint);
