@@ -148,6 +148,63 @@ void resume(TextRun& r) {
     std::printf("resumed from %s at epoch %ld, step %ld\n", r.last_path.c_str(), long(r.epoch + 1), long(r.step));
 }
 
+struct TextEpoch {
+    enum class End { Done, Interrupted, Diverged } end = End::Done;
+    double seconds = 0;
+    int64_t tokens = 0;   // words this rank encoded
+};
+
+// One pass over the epoch's batches (the rest of it when resuming mid-epoch).
+TextEpoch run_epoch(TextRun& r, const TextMethod& method, const TrainOptions& options, DropoutStreams& dropout) {
+    TextEpoch out;
+    r.enc->train();
+    const std::vector<std::vector<int64_t>> batches = r.sampler->batches(r.epoch);
+    const std::vector<std::vector<int64_t>> positions = r.sampler->positions(r.epoch, batches);
+    const int64_t skipped = r.step - r.epoch * r.steps_per_epoch;   // > 0 when resuming mid-epoch
+    ProgressBar bar("epoch " + std::to_string(r.epoch + 1) + "/" + std::to_string(r.c.epochs),
+                    r.steps_per_epoch - skipped, std::cout, ProgressBar::stdout_is_tty());
+    bar.set_unit("sent");
+    for (size_t b = size_t(skipped); b < batches.size(); ++b) {
+        const std::vector<int64_t>& batch = batches[b];
+        r.schedule.apply(*r.opt, r.step);
+        dropout.at_step(r.step);
+        std::vector<Generator> views;   // each item's views seeded by its global position
+        for (int64_t p : positions[b]) views.push_back(Generator::for_sample(r.c.seed, uint64_t(r.epoch), uint64_t(p)));
+        Tensor loss = method.loss(*r.enc, r.c, r.d, batch, views);
+        const float value = r.parallel.mean(loss.item());
+        if (!std::isfinite(value)) {
+            bar.finish();
+            const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
+                                                             : "no checkpoint had been written yet";
+            std::fprintf(stderr, "error: the loss became %s at step %ld; stopped, %s (try a lower --lr)\n",
+                         std::isnan(value) ? "NaN" : "infinite", long(r.step + 1), kept.c_str());
+            out.end = TextEpoch::End::Diverged;
+            return out;
+        }
+        r.opt->zero_grad();
+        loss.backward();
+        r.parallel.average_gradients();
+        r.opt->step();
+        ++r.step;
+        r.progress.epoch_loss_sum += value;
+        r.progress.epoch_batches++;
+        for (int64_t i : batch)   // words encoded: both sides or both views (before word-level views), no padding
+            out.tokens += method.batch_unit() == "pairs"
+                              ? int64_t(r.d.pair_a[size_t(i)].size() + r.d.pair_b[size_t(i)].size())
+                              : 2 * int64_t(r.d.sentences[size_t(i)].size());
+        bar.step(int64_t(batch.size()) * dist::world_size(), 0,
+                 {{"loss", r.progress.epoch_loss_sum / double(r.progress.epoch_batches)}});
+        if (r.parallel.any(InterruptCatcher::requested()) ||
+            (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
+            bar.finish();
+            out.end = TextEpoch::End::Interrupted;
+            return out;
+        }
+    }
+    out.seconds = bar.finish().elapsed;
+    return out;
+}
+
 // The epoch's line, its metrics.csv row and the checkpoints (rank 0).
 void end_epoch(TextRun& r, double seconds, double tokens) {
     const double mean_loss = r.progress.epoch_loss_sum / double(std::max<int64_t>(1, r.progress.epoch_batches));
@@ -198,54 +255,15 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
     }
     const InterruptCatcher interrupts;
     for (; r.epoch < r.c.epochs; ++r.epoch) {
-        r.enc->train();
-        const std::vector<std::vector<int64_t>> batches = r.sampler->batches(r.epoch);
-        const std::vector<std::vector<int64_t>> positions = r.sampler->positions(r.epoch, batches);
-        const int64_t skipped = r.step - r.epoch * r.steps_per_epoch;   // > 0 when resuming mid-epoch
-        ProgressBar bar("epoch " + std::to_string(r.epoch + 1) + "/" + std::to_string(r.c.epochs),
-                        r.steps_per_epoch - skipped, std::cout, ProgressBar::stdout_is_tty());
-        bar.set_unit("sent");
-        int64_t tokens = 0;
-        for (size_t b = size_t(skipped); b < batches.size(); ++b) {
-            const std::vector<int64_t>& batch = batches[b];
-            r.schedule.apply(*r.opt, r.step);
-            dropout.at_step(r.step);
-            std::vector<Generator> views;   // each item's views seeded by its global position
-            for (int64_t p : positions[b]) views.push_back(Generator::for_sample(r.c.seed, uint64_t(r.epoch), uint64_t(p)));
-            Tensor loss = method.loss(*r.enc, r.c, r.d, batch, views);
-            const float value = r.parallel.mean(loss.item());
-            if (!std::isfinite(value)) {
-                bar.finish();
-                const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
-                                                                 : "no checkpoint had been written yet";
-                std::fprintf(stderr, "error: the loss became %s at step %ld; stopped, %s (try a lower --lr)\n",
-                             std::isnan(value) ? "NaN" : "infinite", long(r.step + 1), kept.c_str());
-                return 1;
-            }
-            r.opt->zero_grad();
-            loss.backward();
-            r.parallel.average_gradients();
-            r.opt->step();
-            ++r.step;
-            r.progress.epoch_loss_sum += value;
-            r.progress.epoch_batches++;
-            for (int64_t i : batch)   // words encoded: both sides or both views (before word-level views), no padding
-                tokens += method.batch_unit() == "pairs"
-                              ? int64_t(r.d.pair_a[size_t(i)].size() + r.d.pair_b[size_t(i)].size())
-                              : 2 * int64_t(r.d.sentences[size_t(i)].size());
-            bar.step(int64_t(batch.size()) * K, 0,
-                     {{"loss", r.progress.epoch_loss_sum / double(r.progress.epoch_batches)}});
-            if (r.parallel.any(InterruptCatcher::requested()) ||
-                (options.stop_after_steps > 0 && r.step >= options.stop_after_steps)) {
-                bar.finish();
-                if (dist::is_main()) r.save(r.last_path, r.epoch);
-                std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
-                            long(r.step), r.last_path.c_str(), r.c.out.c_str());
-                return 0;
-            }
+        const TextEpoch e = run_epoch(r, method, options, dropout);
+        if (e.end == TextEpoch::End::Diverged) return 1;
+        if (e.end == TextEpoch::End::Interrupted) {
+            if (dist::is_main()) r.save(r.last_path, r.epoch);
+            std::printf("\ninterrupted after step %ld: saved %s\ncontinue with: contrast train --resume --out %s\n",
+                        long(r.step), r.last_path.c_str(), r.c.out.c_str());
+            return 0;
         }
-        const double seconds = bar.finish().elapsed;
-        end_epoch(r, seconds, double(r.parallel.mean(float(tokens))) * K);
+        end_epoch(r, e.seconds, double(r.parallel.mean(float(e.tokens))) * K);
     }
     if (!dist::is_main()) return 0;
     std::printf("\nfinished: %s, %s (best dev Spearman x100 %.2f), %s/vocab.txt\n", r.last_path.c_str(),
