@@ -32,6 +32,7 @@
 
 #include "core/blas.h"
 #include "core/check.h"
+#include "core/conv_winograd_tiles.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 #ifdef _OPENMP
@@ -40,15 +41,6 @@
 
 namespace ct::detail {
 namespace {
-
-struct Tiling {
-    WinogradShape s;
-    int64_t TH, TW;   // 2x2 output tiles per column and row (the last may hang over the edge)
-    int64_t WP;       // width of a padded row of input tiles: 2 TW + 2 >= W + 2 pad
-    explicit Tiling(const WinogradShape& sh)
-        : s(sh), TH((sh.HO() + 1) / 2), TW((sh.WO() + 1) / 2), WP(2 * ((sh.WO() + 1) / 2) + 2) {}
-    int64_t tiles() const { return TH * TW; }
-};
 
 constexpr int64_t kBlockFloats = 256 << 10;   // V + M of one block: 1 MB
 constexpr int64_t kBlockCost = kParallelGrain;   // a block is always worth a thread
@@ -254,7 +246,16 @@ void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb
 
 // Images per block: the block's V and M (or dM) should stay in the core's own caches (~1 MB).
 int64_t block_images(const Tiling& t) {
-    return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(16 * (t.s.C + t.s.OUT) * t.tiles(), 1), 1, t.s.N);
+    const int64_t per_image = t.positions() * (t.s.C + t.s.OUT) * t.tiles();
+    return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(per_image, 1), 1, t.s.N);
+}
+
+const WinogradTransforms kWinograd3x3{transform_weights, add_weight_gradient, transform_input,
+                                      transform_output, transform_output_gradient, add_input_gradient};
+
+const WinogradTransforms& transforms_for(const WinogradShape& s) {
+    CT_CHECK(s.K == 3 || s.K == 5, "winograd: kernel size " << s.K << " is not 3 or 5");
+    return s.K == 3 ? kWinograd3x3 : kWinograd5x5;
 }
 
 // Uninitialised scratch for each thread of a parallel region, from the tensor pool: buffers this
@@ -278,21 +279,22 @@ private:
 }  // namespace
 
 void winograd_forward(const WinogradShape& s, const float* x, const float* w, const float* b, float* y) {
+    const WinogradTransforms& f = transforms_for(s);
     const Tiling t(s);
-    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB;
-    const Tensor U = Tensor::empty({16, s.OUT, s.C});
-    transform_weights(s, w, U.data());
-    const int64_t nv = 16 * s.C * NB * t.tiles(), nm = 16 * s.OUT * NB * t.tiles();
+    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, P = t.positions();
+    const Tensor U = Tensor::empty({P, s.OUT, s.C});
+    f.weights(s, w, U.data());
+    const int64_t nv = P * s.C * NB * t.tiles(), nm = P * s.OUT * NB * t.tiles();
     const ThreadScratch scratch(nv + nm);
     parallel_for(blocks, [&](int64_t b0, int64_t b1) {   // BLAS in a parallel region: see the top
         float *V = scratch.mine(), *M = V + nv;
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t n0 = blk * NB, nb = std::min(NB, s.N - n0), T = nb * t.tiles();
-            transform_input(t, x, n0, nb, V);
-            for (int64_t xi = 0; xi < 16; ++xi)   // M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi] (C,T)
+            f.input(t, x, n0, nb, V);
+            for (int64_t xi = 0; xi < P; ++xi)   // M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi] (C,T)
                 gemm(NoTrans, NoTrans, s.OUT, T, s.C, U.data() + xi * s.OUT * s.C, V + xi * s.C * T, 0.f,
                      M + xi * s.OUT * T);
-            transform_output(t, M, b, n0, nb, y);
+            f.output(t, M, b, n0, nb, y);
         }
     }, kBlockCost);
 }
@@ -300,38 +302,39 @@ void winograd_forward(const WinogradShape& s, const float* x, const float* w, co
 void winograd_backward(const WinogradShape& s, const float* x, const float* w, const float* dy, float* dx,
                        float* dw) {
     if (!dx && !dw) return;
+    const WinogradTransforms& f = transforms_for(s);
     const Tiling t(s);
-    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, OC = s.OUT * s.C;
-    const Tensor U = Tensor::empty({16, s.OUT, s.C});
-    const Tensor dU = dw ? Tensor::zeros({16, s.OUT, s.C}) : Tensor();   // the sum of the threads' parts
-    if (dx) transform_weights(s, w, U.data());
-    const int64_t nv = 16 * s.C * NB * t.tiles(), nm = 16 * s.OUT * NB * t.tiles();
-    const ThreadScratch scratch(nv + nm + (dw ? 16 * OC : 0));
+    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, OC = s.OUT * s.C, P = t.positions();
+    const Tensor U = Tensor::empty({P, s.OUT, s.C});
+    const Tensor dU = dw ? Tensor::zeros({P, s.OUT, s.C}) : Tensor();   // the sum of the threads' parts
+    if (dx) f.weights(s, w, U.data());
+    const int64_t nv = P * s.C * NB * t.tiles(), nm = P * s.OUT * NB * t.tiles();
+    const ThreadScratch scratch(nv + nm + (dw ? P * OC : 0));
     parallel_for(blocks, [&](int64_t b0, int64_t b1) {   // BLAS in a parallel region: see the top
         float *V = scratch.mine(), *dM = V + nv, *part = dM + nm;   // part: this thread's dU
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t n0 = blk * NB, nb = std::min(NB, s.N - n0), T = nb * t.tiles();
-            transform_output_gradient(t, dy, n0, nb, dM);
+            f.output_gradient(t, dy, n0, nb, dM);
             if (dw) {
-                transform_input(t, x, n0, nb, V);
-                for (int64_t xi = 0; xi < 16; ++xi)   // dU[xi] (OUT,C) (+)= dM[xi] (OUT,T) @ V[xi]^T (T,C)
+                f.input(t, x, n0, nb, V);
+                for (int64_t xi = 0; xi < P; ++xi)   // dU[xi] (OUT,C) (+)= dM[xi] (OUT,T) @ V[xi]^T (T,C)
                     gemm(NoTrans, Trans, s.OUT, s.C, T, dM + xi * s.OUT * T, V + xi * s.C * T,
                          blk == b0 ? 0.f : 1.f, part + xi * OC);
             }
             if (dx) {
-                for (int64_t xi = 0; xi < 16; ++xi)   // dV[xi] (C,T) = U[xi]^T (C,OUT) @ dM[xi] (OUT,T), into V
+                for (int64_t xi = 0; xi < P; ++xi)   // dV[xi] (C,T) = U[xi]^T (C,OUT) @ dM[xi] (OUT,T), into V
                     gemm(Trans, NoTrans, s.C, T, s.OUT, U.data() + xi * OC, dM + xi * s.OUT * T, 0.f,
                          V + xi * s.C * T);
-                add_input_gradient(t, V, n0, nb, dx);   // blocks own whole images: no race
+                f.add_input_gradient(t, V, n0, nb, dx);   // blocks own whole images: no race
             }
         }
         if (dw && b0 < b1) {
             float* sum = dU.data();
 #pragma omp critical(ct_winograd_dw)
-            for (int64_t k = 0; k < 16 * OC; ++k) sum[k] += part[k];
+            for (int64_t k = 0; k < P * OC; ++k) sum[k] += part[k];
         }
     }, kBlockCost);
-    if (dw) add_weight_gradient(s, dU.data(), dw);
+    if (dw) f.add_weight_gradient(s, dU.data(), dw);
 }
 
 ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OUT, int64_t KH, int64_t KW,
@@ -340,7 +343,7 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     const std::string mode = env && *env ? env : "auto";
     CT_CHECK_AS(ValueError, mode == "auto" || mode == "im2col" || mode == "winograd",
                 "conv2d: CONTRAST_CONV=" << mode << " is not one of: auto, im2col, winograd");
-    const bool applies = KH == 3 && KW == 3 && stride == 1;
+    const bool applies = KH == KW && (KH == 3 || KH == 5) && stride == 1;
     if (!applies || mode == "im2col") return ConvAlgo::Im2col;
     if (mode == "winograd") return ConvAlgo::Winograd;
     // The measured rule: Winograd from 16 input channels on images of at least 8x8. bench/bench_conv,
@@ -363,6 +366,7 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     // already wins from 4 (the input gradient gains), but the 3-channel first layer, which needs no
     // input gradient, goes from 0.57x to 1.13x between runs, and evaluation runs forward alone:
     // im2col keeps them. Images under 8x8 (a 4x4 ResNet stage: 4 tiles per image) were not measured.
+    if (KH == 5) return ConvAlgo::Im2col;   // TODO(w5): measure
     return C >= 16 && H >= 8 && W >= 8 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
 }
 
