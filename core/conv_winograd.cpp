@@ -1,4 +1,5 @@
-// Winograd F(2x2,3x3) (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks").
+// Winograd convolution: F(2x2,3x3)'s transforms and the driver shared with F(2x2,5x5), whose transforms
+// are in core/conv_winograd5.cpp (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks").
 // A 2x2 output tile of a 3x3 convolution needs a 4x4 input tile d and the 3x3 kernel g:
 //     Y = A^T [ (G g G^T) . (B^T d B) ] A          (. is the elementwise product of 4x4 matrices)
 //           [1  0 -1  0]          [ 1    0    0 ]
@@ -22,6 +23,10 @@
 // 16 MB chunk, 2-thread GEMMs, transforms in their own parallel regions) and was 1.4-2x SLOWER than
 // im2col on every E2 layer; blocked, it is faster on all but the 3-channel one (docs/PERFORMANCE.md).
 // Blocks own whole images, so the input gradient's overlapping tiles never race across threads.
+// F(2x2,5x5) (E1's 5x5 layers) runs through the same driver with 6x6 tiles and 36 products (alpha^2
+// for a tile side alpha, core/conv_winograd_tiles.h); the 1 MB block holds one image of E1's 32 -> 64
+// layer at 14x14, which measured faster than two or four (bench_conv --e1: 1.78x against im2col's
+// forward, 1.34x and 1.45x; 2.06x forward+backward, 1.71x and 1.57x).
 #include "core/conv_winograd.h"
 
 #include <algorithm>
@@ -346,9 +351,9 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     const bool applies = KH == KW && (KH == 3 || KH == 5) && stride == 1;
     if (!applies || mode == "im2col") return ConvAlgo::Im2col;
     if (mode == "winograd") return ConvAlgo::Winograd;
-    // The measured rule: Winograd from 16 input channels on images of at least 8x8. bench/bench_conv,
-    // 2 threads, both paths alternated call by call, median ms of 5, load 11-13 (shared machine),
-    // forward / forward+backward, im2col vs Winograd (ratio > 1: Winograd faster):
+    // The measured rule, for 3x3 and 5x5: Winograd from 16 input channels on images of at least 8x8.
+    // bench/bench_conv, 2 threads, both paths alternated call by call, median ms of 5, forward /
+    // forward+backward, im2col vs Winograd (ratio > 1: Winograd faster); 3x3 at load 11-13:
     //   E2 w=32, batch 512:  3->32 @32   96/272 vs 251/475 (0.38x/0.57x)
     //                        32->32 @32  642/2198 vs 501/1213 (1.28x/1.81x)
     //                        32->64 @16  272/852 vs 252/595 (1.08x/1.43x)
@@ -366,7 +371,11 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     // already wins from 4 (the input gradient gains), but the 3-channel first layer, which needs no
     // input gradient, goes from 0.57x to 1.13x between runs, and evaluation runs forward alone:
     // im2col keeps them. Images under 8x8 (a 4x4 ResNet stage: 4 tiles per image) were not measured.
-    if (KH == 5) return ConvAlgo::Im2col;   // TODO(w5): measure
+    // 5x5 (F(2x2,5x5); --e1), E1's two layers, batch 256, pad 2, load 4.8-5.3 (two training runs):
+    //                        1->32 @28   200/552 vs 616/1444 (0.33x/0.38x)
+    //                        32->64 @14  1482/5048 vs 968/2588 (1.53x/1.95x)
+    // The same picture as 3x3 (36 products of inner dimension C against im2col's one of 25 C), so the
+    // same rule; the switch between 1 and 32 channels was not measured for 5x5.
     return C >= 16 && H >= 8 && W >= 8 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
 }
 

@@ -199,7 +199,7 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 7, 7, 1) == ConvAlgo::Im2col);   // 7x7
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 3, 5, 1) == ConvAlgo::Im2col);   // 3x5
     }
-    SUBCASE("auto (or unset, or empty) is the measured rule: from 16 input channels on 8x8 or larger") {
+    SUBCASE("auto (or unset, or empty) is the measured rule: from 16 input channels on 8x8 or larger, 3x3 and 5x5") {
         for (const char* v : {"auto", "", static_cast<const char*>(nullptr)}) {
             const ScopedEnv env("CONTRAST_CONV", v);
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd);
@@ -207,6 +207,8 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
             CHECK(choose_conv_algo(512, 3, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);    // E2's first layer
             CHECK(choose_conv_algo(512, 64, 4, 4, 64, 3, 3, 1) == ConvAlgo::Im2col);     // 4x4: not measured
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);
+            CHECK(choose_conv_algo(256, 32, 14, 14, 64, 5, 5, 1) == ConvAlgo::Winograd);   // E1's second layer
+            CHECK(choose_conv_algo(256, 1, 28, 28, 32, 5, 5, 1) == ConvAlgo::Im2col);      // E1's first
         }
     }
     SUBCASE("an unknown value is an error naming the choices, from conv2d too") {
