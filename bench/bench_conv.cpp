@@ -1,7 +1,7 @@
 // conv2d's two paths side by side on the 3x3 stride-1 layers of E2 and the 5x5 ones of E1
 // (docs/REFERENCE.md): im2col + sgemm against Winograd F(2x2,3x3) / F(2x2,5x5) (core/conv_winograd.cpp),
-// forward and forward+backward, median ms. The paths are forced with CONTRAST_CONV and alternated call by call, so a burst of load on
-// the shared machine hits both alike. These figures set the rule in choose_conv_algo.
+// forward and forward+backward, median ms. The paths are forced with CONTRAST_CONV and alternated
+// call by call, so a burst of load on the shared machine hits both alike. These figures set the rule in choose_conv_algo.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
