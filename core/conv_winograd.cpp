@@ -1,4 +1,5 @@
-// Winograd F(2x2,3x3) (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks").
+// Winograd convolution: F(2x2,3x3)'s transforms and the driver shared with F(2x2,5x5), whose transforms
+// are in core/conv_winograd5.cpp (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks").
 // A 2x2 output tile of a 3x3 convolution needs a 4x4 input tile d and the 3x3 kernel g:
 //     Y = A^T [ (G g G^T) . (B^T d B) ] A          (. is the elementwise product of 4x4 matrices)
 //           [1  0 -1  0]          [ 1    0    0 ]
@@ -22,6 +23,10 @@
 // 16 MB chunk, 2-thread GEMMs, transforms in their own parallel regions) and was 1.4-2x SLOWER than
 // im2col on every E2 layer; blocked, it is faster on all but the 3-channel one (docs/PERFORMANCE.md).
 // Blocks own whole images, so the input gradient's overlapping tiles never race across threads.
+// F(2x2,5x5) (E1's 5x5 layers) runs through the same driver with 6x6 tiles and 36 products (alpha^2
+// for a tile side alpha, core/conv_winograd_tiles.h); the 1 MB block holds one image of E1's 32 -> 64
+// layer at 14x14, which measured faster than two or four (bench_conv --e1: 1.78x against im2col's
+// forward, 1.34x and 1.45x; 2.06x forward+backward, 1.71x and 1.57x).
 #include "core/conv_winograd.h"
 
 #include <algorithm>
@@ -32,6 +37,7 @@
 
 #include "core/blas.h"
 #include "core/check.h"
+#include "core/conv_winograd_tiles.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 #ifdef _OPENMP
@@ -40,15 +46,6 @@
 
 namespace ct::detail {
 namespace {
-
-struct Tiling {
-    WinogradShape s;
-    int64_t TH, TW;   // 2x2 output tiles per column and row (the last may hang over the edge)
-    int64_t WP;       // width of a padded row of input tiles: 2 TW + 2 >= W + 2 pad
-    explicit Tiling(const WinogradShape& sh)
-        : s(sh), TH((sh.HO() + 1) / 2), TW((sh.WO() + 1) / 2), WP(2 * ((sh.WO() + 1) / 2) + 2) {}
-    int64_t tiles() const { return TH * TW; }
-};
 
 constexpr int64_t kBlockFloats = 256 << 10;   // V + M of one block: 1 MB
 constexpr int64_t kBlockCost = kParallelGrain;   // a block is always worth a thread
@@ -254,7 +251,16 @@ void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb
 
 // Images per block: the block's V and M (or dM) should stay in the core's own caches (~1 MB).
 int64_t block_images(const Tiling& t) {
-    return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(16 * (t.s.C + t.s.OUT) * t.tiles(), 1), 1, t.s.N);
+    const int64_t per_image = t.positions() * (t.s.C + t.s.OUT) * t.tiles();
+    return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(per_image, 1), 1, t.s.N);
+}
+
+const WinogradTransforms kWinograd3x3{transform_weights, add_weight_gradient, transform_input,
+                                      transform_output, transform_output_gradient, add_input_gradient};
+
+const WinogradTransforms& transforms_for(const WinogradShape& s) {
+    CT_CHECK(s.K == 3 || s.K == 5, "winograd: kernel size " << s.K << " is not 3 or 5");
+    return s.K == 3 ? kWinograd3x3 : kWinograd5x5;
 }
 
 // Uninitialised scratch for each thread of a parallel region, from the tensor pool: buffers this
@@ -278,21 +284,22 @@ private:
 }  // namespace
 
 void winograd_forward(const WinogradShape& s, const float* x, const float* w, const float* b, float* y) {
+    const WinogradTransforms& f = transforms_for(s);
     const Tiling t(s);
-    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB;
-    const Tensor U = Tensor::empty({16, s.OUT, s.C});
-    transform_weights(s, w, U.data());
-    const int64_t nv = 16 * s.C * NB * t.tiles(), nm = 16 * s.OUT * NB * t.tiles();
+    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, P = t.positions();
+    const Tensor U = Tensor::empty({P, s.OUT, s.C});
+    f.weights(s, w, U.data());
+    const int64_t nv = P * s.C * NB * t.tiles(), nm = P * s.OUT * NB * t.tiles();
     const ThreadScratch scratch(nv + nm);
     parallel_for(blocks, [&](int64_t b0, int64_t b1) {   // BLAS in a parallel region: see the top
         float *V = scratch.mine(), *M = V + nv;
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t n0 = blk * NB, nb = std::min(NB, s.N - n0), T = nb * t.tiles();
-            transform_input(t, x, n0, nb, V);
-            for (int64_t xi = 0; xi < 16; ++xi)   // M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi] (C,T)
+            f.input(t, x, n0, nb, V);
+            for (int64_t xi = 0; xi < P; ++xi)   // M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi] (C,T)
                 gemm(NoTrans, NoTrans, s.OUT, T, s.C, U.data() + xi * s.OUT * s.C, V + xi * s.C * T, 0.f,
                      M + xi * s.OUT * T);
-            transform_output(t, M, b, n0, nb, y);
+            f.output(t, M, b, n0, nb, y);
         }
     }, kBlockCost);
 }
@@ -300,38 +307,39 @@ void winograd_forward(const WinogradShape& s, const float* x, const float* w, co
 void winograd_backward(const WinogradShape& s, const float* x, const float* w, const float* dy, float* dx,
                        float* dw) {
     if (!dx && !dw) return;
+    const WinogradTransforms& f = transforms_for(s);
     const Tiling t(s);
-    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, OC = s.OUT * s.C;
-    const Tensor U = Tensor::empty({16, s.OUT, s.C});
-    const Tensor dU = dw ? Tensor::zeros({16, s.OUT, s.C}) : Tensor();   // the sum of the threads' parts
-    if (dx) transform_weights(s, w, U.data());
-    const int64_t nv = 16 * s.C * NB * t.tiles(), nm = 16 * s.OUT * NB * t.tiles();
-    const ThreadScratch scratch(nv + nm + (dw ? 16 * OC : 0));
+    const int64_t NB = block_images(t), blocks = (s.N + NB - 1) / NB, OC = s.OUT * s.C, P = t.positions();
+    const Tensor U = Tensor::empty({P, s.OUT, s.C});
+    const Tensor dU = dw ? Tensor::zeros({P, s.OUT, s.C}) : Tensor();   // the sum of the threads' parts
+    if (dx) f.weights(s, w, U.data());
+    const int64_t nv = P * s.C * NB * t.tiles(), nm = P * s.OUT * NB * t.tiles();
+    const ThreadScratch scratch(nv + nm + (dw ? P * OC : 0));
     parallel_for(blocks, [&](int64_t b0, int64_t b1) {   // BLAS in a parallel region: see the top
         float *V = scratch.mine(), *dM = V + nv, *part = dM + nm;   // part: this thread's dU
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t n0 = blk * NB, nb = std::min(NB, s.N - n0), T = nb * t.tiles();
-            transform_output_gradient(t, dy, n0, nb, dM);
+            f.output_gradient(t, dy, n0, nb, dM);
             if (dw) {
-                transform_input(t, x, n0, nb, V);
-                for (int64_t xi = 0; xi < 16; ++xi)   // dU[xi] (OUT,C) (+)= dM[xi] (OUT,T) @ V[xi]^T (T,C)
+                f.input(t, x, n0, nb, V);
+                for (int64_t xi = 0; xi < P; ++xi)   // dU[xi] (OUT,C) (+)= dM[xi] (OUT,T) @ V[xi]^T (T,C)
                     gemm(NoTrans, Trans, s.OUT, s.C, T, dM + xi * s.OUT * T, V + xi * s.C * T,
                          blk == b0 ? 0.f : 1.f, part + xi * OC);
             }
             if (dx) {
-                for (int64_t xi = 0; xi < 16; ++xi)   // dV[xi] (C,T) = U[xi]^T (C,OUT) @ dM[xi] (OUT,T), into V
+                for (int64_t xi = 0; xi < P; ++xi)   // dV[xi] (C,T) = U[xi]^T (C,OUT) @ dM[xi] (OUT,T), into V
                     gemm(Trans, NoTrans, s.C, T, s.OUT, U.data() + xi * OC, dM + xi * s.OUT * T, 0.f,
                          V + xi * s.C * T);
-                add_input_gradient(t, V, n0, nb, dx);   // blocks own whole images: no race
+                f.add_input_gradient(t, V, n0, nb, dx);   // blocks own whole images: no race
             }
         }
         if (dw && b0 < b1) {
             float* sum = dU.data();
 #pragma omp critical(ct_winograd_dw)
-            for (int64_t k = 0; k < 16 * OC; ++k) sum[k] += part[k];
+            for (int64_t k = 0; k < P * OC; ++k) sum[k] += part[k];
         }
     }, kBlockCost);
-    if (dw) add_weight_gradient(s, dU.data(), dw);
+    if (dw) f.add_weight_gradient(s, dU.data(), dw);
 }
 
 ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OUT, int64_t KH, int64_t KW,
@@ -340,12 +348,12 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     const std::string mode = env && *env ? env : "auto";
     CT_CHECK_AS(ValueError, mode == "auto" || mode == "im2col" || mode == "winograd",
                 "conv2d: CONTRAST_CONV=" << mode << " is not one of: auto, im2col, winograd");
-    const bool applies = KH == 3 && KW == 3 && stride == 1;
+    const bool applies = KH == KW && (KH == 3 || KH == 5) && stride == 1;
     if (!applies || mode == "im2col") return ConvAlgo::Im2col;
     if (mode == "winograd") return ConvAlgo::Winograd;
-    // The measured rule: Winograd from 16 input channels on images of at least 8x8. bench/bench_conv,
-    // 2 threads, both paths alternated call by call, median ms of 5, load 11-13 (shared machine),
-    // forward / forward+backward, im2col vs Winograd (ratio > 1: Winograd faster):
+    // The measured rule, for 3x3 and 5x5: Winograd from 16 input channels on images of at least 8x8.
+    // bench/bench_conv, 2 threads, both paths alternated call by call, median ms of 5, forward /
+    // forward+backward, im2col vs Winograd (ratio > 1: Winograd faster); 3x3 at load 11-13:
     //   E2 w=32, batch 512:  3->32 @32   96/272 vs 251/475 (0.38x/0.57x)
     //                        32->32 @32  642/2198 vs 501/1213 (1.28x/1.81x)
     //                        32->64 @16  272/852 vs 252/595 (1.08x/1.43x)
@@ -363,6 +371,11 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     // already wins from 4 (the input gradient gains), but the 3-channel first layer, which needs no
     // input gradient, goes from 0.57x to 1.13x between runs, and evaluation runs forward alone:
     // im2col keeps them. Images under 8x8 (a 4x4 ResNet stage: 4 tiles per image) were not measured.
+    // 5x5 (F(2x2,5x5); --e1), E1's two layers, batch 256, pad 2, load 4.8-5.3 (two training runs):
+    //                        1->32 @28   200/552 vs 616/1444 (0.33x/0.38x)
+    //                        32->64 @14  1482/5048 vs 968/2588 (1.53x/1.95x)
+    // The same picture as 3x3 (36 products of inner dimension C against im2col's one of 25 C), so the
+    // same rule; the switch between 1 and 32 channels was not measured for 5x5.
     return C >= 16 && H >= 8 && W >= 8 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
 }
 

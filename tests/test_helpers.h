@@ -22,8 +22,9 @@ inline void check_values(const Tensor& t, const std::vector<double>& expected, d
     }
 }
 
-inline void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in) {
-    const GradcheckResult r = gradcheck(fn, in);
+inline void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& in,
+                       const GradcheckOptions& options = {}) {
+    const GradcheckResult r = gradcheck(fn, in, options);
     INFO(r.message());
     CHECK(r.ok);
 }

@@ -1,0 +1,39 @@
+// What the Winograd driver (core/conv_winograd.cpp) shares with the transforms of each tile size
+// (F(2x2,3x3) there, F(2x2,5x5) in core/conv_winograd5.cpp): the tiling of an image and the table
+// of six transforms the driver calls per block of images. Internal to those two files.
+#pragma once
+#include <cstdint>
+
+#include "core/conv_winograd.h"
+
+namespace ct::detail {
+
+// 2x2 output tiles over an image; the input tile of a KxK kernel is alpha x alpha, alpha = K + 1.
+struct Tiling {
+    WinogradShape s;
+    int64_t TH, TW;   // 2x2 output tiles per column and row (the last may hang over the edge)
+    int64_t WP;       // width of a padded row of input tiles: 2 TW + K - 1 >= W + 2 pad
+    int64_t alpha;    // input tile side: alpha^2 products per tile and channel pair
+    explicit Tiling(const WinogradShape& sh)
+        : s(sh), TH((sh.HO() + 1) / 2), TW((sh.WO() + 1) / 2), WP(2 * ((sh.WO() + 1) / 2) + sh.K - 1),
+          alpha(sh.K + 1) {}
+    int64_t tiles() const { return TH * TW; }
+    int64_t positions() const { return alpha * alpha; }
+};
+
+// The transforms of one F(2x2,KxK). Layouts: U and dU (alpha^2, OUT, C); V and dV (alpha^2, C, T); M and
+// dM (alpha^2, OUT, T), T = nb * tiles() for the images n0..n0+nb of a block.
+struct WinogradTransforms {
+    void (*weights)(const WinogradShape& s, const float* w, float* U);            // U = G g G^T
+    void (*add_weight_gradient)(const WinogradShape& s, const float* dU, float* dw);   // dw += G^T dU G
+    void (*input)(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V);   // V = B^T d B
+    void (*output)(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb,
+                   float* y);                                                     // y = A^T M A + bias
+    void (*output_gradient)(const Tiling& t, const float* dy, int64_t n0, int64_t nb, float* dM);   // A dY A^T
+    void (*add_input_gradient)(const Tiling& t, const float* dV, int64_t n0, int64_t nb,
+                               float* dx);                                        // dx += B dV B^T
+};
+
+extern const WinogradTransforms kWinograd5x5;   // core/conv_winograd5.cpp
+
+}  // namespace ct::detail
