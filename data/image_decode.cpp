@@ -171,19 +171,24 @@ ImageHeader stb_header(const std::string& path, const std::vector<uint8_t>& byte
 // behaviour (UBSan reports it; found by fuzz/ on a 64-byte PNG). A chunk before IEND that runs
 // past the end of the file is refused here: stb would first grow its buffer to the declared
 // length (up to 2 GiB for a 100-byte file, found by fuzz/) and only then find the data missing.
+// So is a chunk cut off inside its 12 bytes of header and CRC: stb reads such a header too (an
+// empty IDAT there reached the same memcpy, found by fuzz/ on a 42-byte PNG).
 std::vector<uint8_t> png_without_empty_idat(const std::string& path, const std::vector<uint8_t>& png) {
     std::vector<uint8_t> out(png.begin(), png.begin() + std::min<size_t>(8, png.size()));
     size_t at = 8;
-    while (at + 12 <= png.size()) {
+    bool ended = false;
+    while (!ended && at < png.size()) {
+        CT_CHECK_AS(IoError, at + 12 <= png.size(),
+                    "image_folder: " << path << ": PNG chunk at byte " << at << " is cut off after "
+                                     << png.size() - at << " of its at least 12 bytes (truncated file)");
         const uint32_t length = uint32_t(png[at]) << 24 | uint32_t(png[at + 1]) << 16 | uint32_t(png[at + 2]) << 8 | png[at + 3];
         CT_CHECK_AS(IoError, length <= png.size() - at - 12,
                     "image_folder: " << path << ": PNG chunk at byte " << at << " declares " << length
                                      << " bytes, past the end of the " << png.size() << "-byte file (truncated or corrupt)");
         const bool empty_idat = length == 0 && std::memcmp(&png[at + 4], "IDAT", 4) == 0;
-        const bool end = std::memcmp(&png[at + 4], "IEND", 4) == 0;
+        ended = std::memcmp(&png[at + 4], "IEND", 4) == 0;   // what follows IEND is not read by anyone
         if (!empty_idat) out.insert(out.end(), png.begin() + long(at), png.begin() + long(at + 12 + length));
         at += 12 + size_t(length);
-        if (end) break;   // what follows IEND is not read by anyone
     }
     out.insert(out.end(), png.begin() + long(at), png.end());
     return out;

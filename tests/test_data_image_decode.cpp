@@ -152,6 +152,16 @@ TEST_CASE("image decode: hostile and broken files are refused, naming the file")
                              doctest::Contains("l.png: PNG chunk at byte 8 declares 2147483647 bytes, past the end of the"),
                              ct::IoError);
     }
+    SUBCASE("a PNG cut off inside a chunk's header (stb would read it: an empty IDAT there is undefined behaviour)") {
+        Bytes png = png_of(rgb, 16, 16);
+        // after the signature (8) and IHDR (12 + 13): an empty IDAT's length and type, and one byte
+        png.resize(33);
+        const uint8_t empty_idat_cut[] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 'x'};
+        png.insert(png.end(), std::begin(empty_idat_cut), std::end(empty_idat_cut));
+        CHECK_THROWS_WITH_AS(ct::decode_image("c.png", png, 3, 8192),
+                             doctest::Contains("c.png: PNG chunk at byte 33 is cut off after 9 of its at least 12 bytes"),
+                             ct::IoError);
+    }
     SUBCASE("a truncated JPEG (libjpeg would fill the rest with grey)") {
         Bytes jpg = jpg_of(rgb, 16, 16, 90);
         jpg.resize(jpg.size() / 2);
