@@ -175,4 +175,17 @@ TEST_CASE("apps plot: grouped bar chart") {
     CHECK_THROWS_WITH_AS(bar_chart({"P@1", "MAP@R"}, {{"triplet", {1.0}}}),
                          doctest::Contains("bar_chart: series 'triplet' has 1 values for 2 categories"), ShapeError);
     CHECK_THROWS_WITH_AS(bar_chart({}, series), doctest::Contains("bar_chart: needs at least one category"), ShapeError);
+
+    // Eight series whose legend is wider than the image wrap into rows: every swatch is drawn below
+    // the axes (in one row the last ones would start past the right edge and be cut off).
+    std::vector<BarSeries> eight;
+    for (int s = 0; s < 8; ++s) eight.push_back({"series number " + std::to_string(s), {0.5}});
+    const Image wide = bar_chart({"kNN"}, eight);
+    for (int s = 0; s < 8; ++s) {
+        const Color swatch = class_color(s, 8);
+        bool found = false;
+        for (int y = 400; y < wide.height() && !found; ++y)   // below the axes (which end at y = 390)
+            for (int x = 0; x < wide.width() && !found; ++x) found = wide.pixel(x, y) == swatch;
+        CHECK_MESSAGE(found, "the legend swatch of series " << s);
+    }
 }

@@ -25,7 +25,7 @@ Image bar_chart(const std::vector<std::string>& categories, const std::vector<Ba
     const double y0 = lo < 0 ? lo - 0.1 * (hi - lo) : 0, y1 = hi > 0 ? hi + 0.1 * (hi - lo) : 0;
 
     // Layout as line_plot's (axes at x = 110, 30 pixels right), with 30 more pixels at the bottom for
-    // the legend row under the category names.
+    // the legend under the category names (room for three rows).
     const int font = 2, th = Image::text_height(font), left = 110, right = 30, bottom = 110;
     const std::vector<std::string> title = wrap_text(o.title, o.width - 40, font);
     const int top = 24 + (o.title.empty() ? 0 : int(title.size()) * (th + 6));
@@ -80,15 +80,22 @@ Image bar_chart(const std::vector<std::string>& categories, const std::vector<Ba
     img.fill_rect(fx, int(std::lround(base)), fw, 1, axis);   // the zero line the bars stand on
     img.draw_rect(fx - 1, fy - 1, fw + 2, fh + 2, axis, 1);
 
-    // The legend row: a swatch and the name of each series, centred under the axes.
-    int total = 0;
-    for (const BarSeries& s : series) total += 22 + Image::text_width(s.name, font) + 20;
-    int x = std::max(4, fx + fw / 2 - total / 2);
-    const int ly = fy + fh + 16 + th + 12;
-    for (size_t s = 0; s < series.size(); ++s) {
-        img.fill_rect(x, ly, 16, 12, class_color(int64_t(s), int64_t(series.size())));
-        img.draw_text(x + 22, ly, series[s].name, text, font);
-        x += 22 + Image::text_width(series[s].name, font) + 20;
+    // The legend: a swatch and the name of each series, in rows as wide as the image allows, each
+    // row centred under the axes.
+    auto item_width = [&](const BarSeries& s) { return 22 + Image::text_width(s.name, font) + 20; };
+    int ly = fy + fh + 16 + th + 12;
+    for (size_t first = 0; first < series.size();) {
+        size_t end = first + 1;
+        int row = item_width(series[first]);
+        while (end < series.size() && row + item_width(series[end]) <= o.width - 8) row += item_width(series[end++]);
+        int x = std::max(4, std::min(fx + fw / 2 - row / 2, o.width - 4 - row));
+        for (size_t s = first; s < end; ++s) {
+            img.fill_rect(x, ly, 16, 12, class_color(int64_t(s), int64_t(series.size())));
+            img.draw_text(x + 22, ly, series[s].name, text, font);
+            x += item_width(series[s]);
+        }
+        ly += th + 10;
+        first = end;
     }
     return img;
 }
