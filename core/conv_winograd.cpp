@@ -98,39 +98,32 @@ void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
 void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V) {
     const WinogradShape& s = t.s;
     const int64_t T = nb * t.tiles(), WP = t.WP, TW = t.TW;
-    {
-        const int64_t b = 0, e = nb * s.C * t.TH;
-        std::vector<float> buf(size_t(8 * WP));
-        float* r = buf.data();   // r[k*WP + xx]: input row 2ty - pad + k, column xx - pad (0 outside)
-        float* q = r + 4 * WP;   // q[k*WP + xx]: row k of B^T d
-        for (int64_t task = b; task < e; ++task) {
-            const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
-            const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
-            for (int64_t k = 0; k < 4; ++k) {
-                float* row = r + k * WP;
-                const int64_t ih = 2 * ty - s.pad + k;
-                std::fill(row, row + WP, 0.f);
-                if (ih >= 0 && ih < s.H) std::memcpy(row + s.pad, plane + ih * s.W, size_t(s.W) * sizeof(float));
-            }
-            for (int64_t xx = 0; xx < WP; ++xx) {
-                const float d0 = r[xx], d1 = r[WP + xx], d2 = r[2 * WP + xx], d3 = r[3 * WP + xx];
-                q[xx] = d0 - d2;
-                q[WP + xx] = d1 + d2;
-                q[2 * WP + xx] = d2 - d1;
-                q[3 * WP + xx] = d1 - d3;
-            }
-            const int64_t t0 = (j * t.TH + ty) * TW;
-            for (int64_t k = 0; k < 4; ++k) {
-                const float* qk = q + k * WP;
-                float *v0 = V + ((4 * k) * s.C + c) * T + t0, *v1 = v0 + s.C * T;
-                float *v2 = v1 + s.C * T, *v3 = v2 + s.C * T;
-                for (int64_t tx = 0; tx < TW; ++tx) {
-                    const float a = qk[2 * tx], bb = qk[2 * tx + 1], cc = qk[2 * tx + 2], d = qk[2 * tx + 3];
-                    v0[tx] = a - cc;
-                    v1[tx] = bb + cc;
-                    v2[tx] = cc - bb;
-                    v3[tx] = bb - d;
-                }
+    const int64_t tasks = nb * s.C * t.TH;
+    std::vector<float> buf(size_t(8 * WP));
+    float* r = buf.data();   // r[k*WP + xx]: input row 2ty - pad + k, column xx - pad (0 outside)
+    float* q = r + 4 * WP;   // q[k*WP + xx]: row k of B^T d
+    for (int64_t task = 0; task < tasks; ++task) {
+        const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
+        const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
+        load_padded_rows(t, plane, ty, r);
+        for (int64_t xx = 0; xx < WP; ++xx) {
+            const float d0 = r[xx], d1 = r[WP + xx], d2 = r[2 * WP + xx], d3 = r[3 * WP + xx];
+            q[xx] = d0 - d2;
+            q[WP + xx] = d1 + d2;
+            q[2 * WP + xx] = d2 - d1;
+            q[3 * WP + xx] = d1 - d3;
+        }
+        const int64_t t0 = (j * t.TH + ty) * TW;
+        for (int64_t k = 0; k < 4; ++k) {
+            const float* qk = q + k * WP;
+            float *v0 = V + ((4 * k) * s.C + c) * T + t0, *v1 = v0 + s.C * T;
+            float *v2 = v1 + s.C * T, *v3 = v2 + s.C * T;
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float a = qk[2 * tx], bb = qk[2 * tx + 1], cc = qk[2 * tx + 2], d = qk[2 * tx + 3];
+                v0[tx] = a - cc;
+                v1[tx] = bb + cc;
+                v2[tx] = cc - bb;
+                v3[tx] = bb - d;
             }
         }
     }
@@ -140,32 +133,30 @@ void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, fl
 void transform_output(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb, float* y) {
     const WinogradShape& s = t.s;
     const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO();
-    {
-        const int64_t b = 0, e = nb * s.OUT * t.TH;
-        std::vector<float> buf(size_t(4 * TW));
-        float *out0 = buf.data(), *out1 = out0 + 2 * TW;   // the tile row's two output rows
-        for (int64_t task = b; task < e; ++task) {
-            const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
-            const float bo = bias ? bias[o] : 0.f;
-            const float* m = M + o * T + (j * t.TH + ty) * TW;   // m[xi * OUT * T + tx]
-            const int64_t st = s.OUT * T;
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                float r0[4], r1[4];   // A^T M: rows 0 and 1
-                for (int jj = 0; jj < 4; ++jj) {
-                    const float m0 = m[jj * st + tx], m1 = m[(4 + jj) * st + tx];
-                    const float m2 = m[(8 + jj) * st + tx], m3 = m[(12 + jj) * st + tx];
-                    r0[jj] = m0 + m1 + m2;
-                    r1[jj] = m1 - m2 - m3;
-                }
-                out0[2 * tx] = r0[0] + r0[1] + r0[2] + bo;
-                out0[2 * tx + 1] = r0[1] - r0[2] - r0[3] + bo;
-                out1[2 * tx] = r1[0] + r1[1] + r1[2] + bo;
-                out1[2 * tx + 1] = r1[1] - r1[2] - r1[3] + bo;
+    const int64_t tasks = nb * s.OUT * t.TH;
+    std::vector<float> buf(size_t(4 * TW));
+    float *out0 = buf.data(), *out1 = out0 + 2 * TW;   // the tile row's two output rows
+    for (int64_t task = 0; task < tasks; ++task) {
+        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
+        const float bo = bias ? bias[o] : 0.f;
+        const float* m = M + o * T + (j * t.TH + ty) * TW;   // m[xi * OUT * T + tx]
+        const int64_t st = s.OUT * T;
+        for (int64_t tx = 0; tx < TW; ++tx) {
+            float r0[4], r1[4];   // A^T M: rows 0 and 1
+            for (int jj = 0; jj < 4; ++jj) {
+                const float m0 = m[jj * st + tx], m1 = m[(4 + jj) * st + tx];
+                const float m2 = m[(8 + jj) * st + tx], m3 = m[(12 + jj) * st + tx];
+                r0[jj] = m0 + m1 + m2;
+                r1[jj] = m1 - m2 - m3;
             }
-            float* dst = y + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
-            std::memcpy(dst, out0, size_t(WO) * sizeof(float));
-            if (2 * ty + 1 < HO) std::memcpy(dst + WO, out1, size_t(WO) * sizeof(float));
+            out0[2 * tx] = r0[0] + r0[1] + r0[2] + bo;
+            out0[2 * tx + 1] = r0[1] - r0[2] - r0[3] + bo;
+            out1[2 * tx] = r1[0] + r1[1] + r1[2] + bo;
+            out1[2 * tx + 1] = r1[1] - r1[2] - r1[3] + bo;
         }
+        float* dst = y + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
+        std::memcpy(dst, out0, size_t(WO) * sizeof(float));
+        if (2 * ty + 1 < HO) std::memcpy(dst + WO, out1, size_t(WO) * sizeof(float));
     }
 }
 
@@ -173,35 +164,33 @@ void transform_output(const Tiling& t, const float* M, const float* bias, int64_
 void transform_output_gradient(const Tiling& t, const float* dy, int64_t n0, int64_t nb, float* dM) {
     const WinogradShape& s = t.s;
     const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO();
-    {
-        const int64_t b = 0, e = nb * s.OUT * t.TH;
-        std::vector<float> buf(size_t(2 * 2 * TW + 4 * 2 * TW));
-        float *e0 = buf.data(), *e1 = e0 + 2 * TW, *f = e1 + 2 * TW;   // f[i * 2TW + xx]: row i of A dY
-        for (int64_t task = b; task < e; ++task) {
-            const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
-            const float* src = dy + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
-            std::fill(e0, e0 + 4 * TW, 0.f);
-            std::memcpy(e0, src, size_t(WO) * sizeof(float));
-            if (2 * ty + 1 < HO) std::memcpy(e1, src + WO, size_t(WO) * sizeof(float));
-            const int64_t W2 = 2 * TW;
-            for (int64_t xx = 0; xx < W2; ++xx) {
-                f[xx] = e0[xx];
-                f[W2 + xx] = e0[xx] + e1[xx];
-                f[2 * W2 + xx] = e0[xx] - e1[xx];
-                f[3 * W2 + xx] = -e1[xx];
-            }
-            const int64_t t0 = (j * t.TH + ty) * TW;
-            for (int64_t i = 0; i < 4; ++i) {
-                const float* fi = f + i * W2;
-                float *d0 = dM + ((4 * i) * s.OUT + o) * T + t0, *d1 = d0 + s.OUT * T;
-                float *d2 = d1 + s.OUT * T, *d3 = d2 + s.OUT * T;
-                for (int64_t tx = 0; tx < TW; ++tx) {
-                    const float a = fi[2 * tx], bb = fi[2 * tx + 1];
-                    d0[tx] = a;
-                    d1[tx] = a + bb;
-                    d2[tx] = a - bb;
-                    d3[tx] = -bb;
-                }
+    const int64_t tasks = nb * s.OUT * t.TH;
+    std::vector<float> buf(size_t(2 * 2 * TW + 4 * 2 * TW));
+    float *e0 = buf.data(), *e1 = e0 + 2 * TW, *f = e1 + 2 * TW;   // f[i * 2TW + xx]: row i of A dY
+    for (int64_t task = 0; task < tasks; ++task) {
+        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
+        const float* src = dy + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
+        std::fill(e0, e0 + 4 * TW, 0.f);
+        std::memcpy(e0, src, size_t(WO) * sizeof(float));
+        if (2 * ty + 1 < HO) std::memcpy(e1, src + WO, size_t(WO) * sizeof(float));
+        const int64_t W2 = 2 * TW;
+        for (int64_t xx = 0; xx < W2; ++xx) {
+            f[xx] = e0[xx];
+            f[W2 + xx] = e0[xx] + e1[xx];
+            f[2 * W2 + xx] = e0[xx] - e1[xx];
+            f[3 * W2 + xx] = -e1[xx];
+        }
+        const int64_t t0 = (j * t.TH + ty) * TW;
+        for (int64_t i = 0; i < 4; ++i) {
+            const float* fi = f + i * W2;
+            float *d0 = dM + ((4 * i) * s.OUT + o) * T + t0, *d1 = d0 + s.OUT * T;
+            float *d2 = d1 + s.OUT * T, *d3 = d2 + s.OUT * T;
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float a = fi[2 * tx], bb = fi[2 * tx + 1];
+                d0[tx] = a;
+                d1[tx] = a + bb;
+                d2[tx] = a - bb;
+                d3[tx] = -bb;
             }
         }
     }
@@ -212,38 +201,36 @@ void transform_output_gradient(const Tiling& t, const float* dy, int64_t n0, int
 void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb, float* dx) {
     const WinogradShape& s = t.s;
     const int64_t T = nb * t.tiles(), TW = t.TW, WP = t.WP;
-    {
-        const int64_t b = 0, e = nb * s.C;
-        std::vector<float> buf(size_t(12 * WP));
-        float *lo = buf.data(), *hi = lo + 4 * WP, *q = hi + 4 * WP;
-        for (int64_t task = b; task < e; ++task) {
-            const int64_t j = task / s.C, c = task % s.C;
-            float* plane = dx + ((n0 + j) * s.C + c) * s.H * s.W;
-            for (int64_t ty = 0; ty < t.TH; ++ty) {
-                const int64_t t0 = (j * t.TH + ty) * TW;
-                for (int64_t i = 0; i < 4; ++i) {   // dV B^T along each tile's columns; a tile's last
-                    float *li = lo + i * WP, *hii = hi + i * WP;   // two columns go to hi (they overlap
-                    const float* v0 = dV + ((4 * i) * s.C + c) * T + t0;   // the next tile's first two)
-                    const float *v1 = v0 + s.C * T, *v2 = v1 + s.C * T, *v3 = v2 + s.C * T;
-                    li[WP - 2] = li[WP - 1] = hii[0] = hii[1] = 0.f;
-                    for (int64_t tx = 0; tx < TW; ++tx) {
-                        li[2 * tx] = v0[tx];
-                        li[2 * tx + 1] = v1[tx] - v2[tx] + v3[tx];
-                        hii[2 * tx + 2] = v1[tx] + v2[tx] - v0[tx];
-                        hii[2 * tx + 3] = -v3[tx];
-                    }
-                    for (int64_t xx = 0; xx < WP; ++xx) q[i * WP + xx] = li[xx] + hii[xx];
+    const int64_t tasks = nb * s.C;
+    std::vector<float> buf(size_t(12 * WP));
+    float *lo = buf.data(), *hi = lo + 4 * WP, *q = hi + 4 * WP;
+    for (int64_t task = 0; task < tasks; ++task) {
+        const int64_t j = task / s.C, c = task % s.C;
+        float* plane = dx + ((n0 + j) * s.C + c) * s.H * s.W;
+        for (int64_t ty = 0; ty < t.TH; ++ty) {
+            const int64_t t0 = (j * t.TH + ty) * TW;
+            for (int64_t i = 0; i < 4; ++i) {   // dV B^T along each tile's columns; a tile's last
+                float *li = lo + i * WP, *hii = hi + i * WP;   // two columns go to hi (they overlap
+                const float* v0 = dV + ((4 * i) * s.C + c) * T + t0;   // the next tile's first two)
+                const float *v1 = v0 + s.C * T, *v2 = v1 + s.C * T, *v3 = v2 + s.C * T;
+                li[WP - 2] = li[WP - 1] = hii[0] = hii[1] = 0.f;
+                for (int64_t tx = 0; tx < TW; ++tx) {
+                    li[2 * tx] = v0[tx];
+                    li[2 * tx + 1] = v1[tx] - v2[tx] + v3[tx];
+                    hii[2 * tx + 2] = v1[tx] + v2[tx] - v0[tx];
+                    hii[2 * tx + 3] = -v3[tx];
                 }
-                for (int64_t a = 0; a < 4; ++a) {   // B (.): the same combination of the rows
-                    const int64_t ih = 2 * ty - s.pad + a;
-                    if (ih < 0 || ih >= s.H) continue;
-                    float* row = plane + ih * s.W;
-                    const float *q0 = q + s.pad, *q1 = q0 + WP, *q2 = q1 + WP, *q3 = q2 + WP;
-                    if (a == 0) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q0[iw];
-                    if (a == 1) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q1[iw] - q2[iw] + q3[iw];
-                    if (a == 2) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q1[iw] + q2[iw] - q0[iw];
-                    if (a == 3) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] -= q3[iw];
-                }
+                for (int64_t xx = 0; xx < WP; ++xx) q[i * WP + xx] = li[xx] + hii[xx];
+            }
+            for (int64_t a = 0; a < 4; ++a) {   // B (.): the same combination of the rows
+                const int64_t ih = 2 * ty - s.pad + a;
+                if (ih < 0 || ih >= s.H) continue;
+                float* row = plane + ih * s.W;
+                const float *q0 = q + s.pad, *q1 = q0 + WP, *q2 = q1 + WP, *q3 = q2 + WP;
+                if (a == 0) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q0[iw];
+                if (a == 1) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q1[iw] - q2[iw] + q3[iw];
+                if (a == 2) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] += q1[iw] + q2[iw] - q0[iw];
+                if (a == 3) for (int64_t iw = 0; iw < s.W; ++iw) row[iw] -= q3[iw];
             }
         }
     }

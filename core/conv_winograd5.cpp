@@ -82,12 +82,7 @@ void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, fl
     for (int64_t task = 0; task < nb * s.C * t.TH; ++task) {
         const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
         const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
-        for (int64_t k = 0; k < 6; ++k) {
-            float* row = r + k * WP;
-            const int64_t ih = 2 * ty - s.pad + k;
-            std::fill(row, row + WP, 0.f);
-            if (ih >= 0 && ih < s.H) std::memcpy(row + s.pad, plane + ih * s.W, size_t(s.W) * sizeof(float));
-        }
+        load_padded_rows(t, plane, ty, r);
         for (int64_t xx = 0; xx < WP; ++xx) {   // B^T along the rows
             const float d0 = r[xx], d1 = r[WP + xx], d2 = r[2 * WP + xx];
             const float d3 = r[3 * WP + xx], d4 = r[4 * WP + xx], d5 = r[5 * WP + xx];

@@ -2,7 +2,9 @@
 // (F(2x2,3x3) there, F(2x2,5x5) in core/conv_winograd5.cpp): the tiling of an image and the table
 // of six transforms the driver calls per block of images. Internal to those two files.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "core/conv_winograd.h"
 
@@ -20,6 +22,18 @@ struct Tiling {
     int64_t tiles() const { return TH * TW; }
     int64_t positions() const { return alpha * alpha; }
 };
+
+// rows[k*WP + xx] = the input row 2 ty - pad + k of `plane`, column xx - pad, for k < alpha (zero
+// outside the image): the padded rows a tile row's input transform reads.
+inline void load_padded_rows(const Tiling& t, const float* plane, int64_t ty, float* rows) {
+    const WinogradShape& s = t.s;
+    for (int64_t k = 0; k < t.alpha; ++k) {
+        float* row = rows + k * t.WP;
+        const int64_t ih = 2 * ty - s.pad + k;
+        std::fill(row, row + t.WP, 0.f);
+        if (ih >= 0 && ih < s.H) std::memcpy(row + s.pad, plane + ih * s.W, size_t(s.W) * sizeof(float));
+    }
+}
 
 // The transforms of one F(2x2,KxK). Layouts: U and dU (alpha^2, OUT, C); V and dV (alpha^2, C, T); M and
 // dM (alpha^2, OUT, T), T = nb * tiles() for the images n0..n0+nb of a block.

@@ -2,6 +2,8 @@
 #include "apps/contrast/run_dir.h"
 
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +59,13 @@ void trim_metrics(const std::string& path, int64_t finished_epochs) {
     for (int64_t row = 0; std::getline(in, line); ++row)
         if (row <= finished_epochs) kept += line + "\n";   // row 0: the header
     write_text_atomic(path, kept);
+}
+
+void report_divergence(float loss, int64_t step, const std::string& where, const std::string& last_path) {
+    const std::string kept = fs::exists(last_path) ? "the last good checkpoint " + last_path + " is kept"
+                                                   : "no checkpoint had been written yet";
+    std::fprintf(stderr, "error: the loss became %s at step %ld%s; stopped, %s (try a lower --lr)\n",
+                 std::isnan(loss) ? "NaN" : "infinite", long(step), where.c_str(), kept.c_str());
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {

@@ -23,6 +23,10 @@ void check_position(const nn::TrainingState& st, const std::string& path, int64_
 // an epoch's row and its checkpoint (kill -9, a full disk) would otherwise list that epoch twice.
 void trim_metrics(const std::string& path, int64_t finished_epochs);
 
+// The error line of a training step whose loss is NaN or infinite (the run stops): the step, where
+// (e.g. " (epoch 3)"), and whether last_path, the last good checkpoint, exists to go back to.
+void report_divergence(float loss, int64_t step, const std::string& where, const std::string& last_path);
+
 // Writes through path.tmp and a rename: a crash leaves the old file or the new one, never half of one.
 void write_text_atomic(const std::string& path, const std::string& text);
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -22,7 +21,6 @@
 #include "core/parallel.h"
 #include "nn/checkpoint.h"
 
-namespace fs = std::filesystem;
 
 namespace ct::app {
 namespace {
@@ -133,10 +131,7 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
         const float value = r.parallel.mean(loss.item());
         if (!std::isfinite(value)) {
             bar.finish();
-            const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
-                                                             : "no checkpoint had been written yet";
-            std::fprintf(stderr, "error: the loss became %s at step %ld (epoch %ld); stopped, %s (try a lower --lr)\n",
-                         std::isnan(value) ? "NaN" : "infinite", long(r.step + 1), long(r.epoch + 1), kept.c_str());
+            report_divergence(value, r.step + 1, " (epoch " + std::to_string(r.epoch + 1) + ")", r.last_path);
             out.end = EpochResult::End::Diverged;
             return out;
         }

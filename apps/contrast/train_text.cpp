@@ -7,7 +7,6 @@
 // Not yet: the pictures of the image runs.
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -22,7 +21,6 @@
 #include "data/resolve.h"
 #include "nn/checkpoint.h"
 
-namespace fs = std::filesystem;
 
 namespace ct::app {
 namespace {
@@ -174,10 +172,7 @@ TextEpoch run_epoch(TextRun& r, const TextMethod& method, const TrainOptions& op
         const float value = r.parallel.mean(loss.item());
         if (!std::isfinite(value)) {
             bar.finish();
-            const std::string kept = fs::exists(r.last_path) ? "the last good checkpoint " + r.last_path + " is kept"
-                                                             : "no checkpoint had been written yet";
-            std::fprintf(stderr, "error: the loss became %s at step %ld; stopped, %s (try a lower --lr)\n",
-                         std::isnan(value) ? "NaN" : "infinite", long(r.step + 1), kept.c_str());
+            report_divergence(value, r.step + 1, "", r.last_path);
             out.end = TextEpoch::End::Diverged;
             return out;
         }
