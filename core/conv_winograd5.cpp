@@ -16,9 +16,14 @@
 // a float64 direct convolution. 36 multiplications per tile and channel pair instead of 100 (2.8x
 // fewer). G's 1/6 and 1/24 are inexact in float32 and B's 4 and 5 grow the transformed data, so it
 // rounds more than F(2,3); the test states the bound and what was measured.
-// Every transform runs along whole rows of a tile row first (contiguous, vectorised over the row), then
-// along each tile's columns (vectorised over the tiles of the row, stride-2 loads).
+// Vectorising: a 14x14 image has 7 tiles to a row, too few for 8-float vectors, so the input, output
+// and output-gradient transforms run over a chunk of whole tile rows at a time (all 49 tiles of a 14x14
+// image): the output ones on arrays over the chunk's tiles, which M, dM and V hold contiguously; the
+// input one from the image's phase planes (padded rows and columns split by parity, so that the
+// stride-2 columns of neighbouring tiles become contiguous). The input gradient (whose overlapping
+// tiles add into the image) keeps the per-tile-row form: the chunked version measured no faster.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -71,44 +76,139 @@ void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
     }
 }
 
+// The 1-D transforms, applied elementwise to arrays of n values, one value per tile. Arrays over a
+// chunk of tiles (below) give the vector units long contiguous rows, where a loop over one tile row
+// (7 tiles in a 14x14 image) ran scalar.
+
+// Six arrays `stride` floats apart from base
+using In6 = std::array<const float*, 6>;
+using Out6 = std::array<float*, 6>;
+template <class T> std::array<T*, 6> six(T* base, int64_t stride) {
+    return {base, base + stride, base + 2 * stride, base + 3 * stride, base + 4 * stride, base + 5 * stride};
+}
+
+// o_i = sum_k B^T[i][k] d_k, for floats or vectors of them
+template <class F> inline void bt(const F& d0, const F& d1, const F& d2, const F& d3, const F& d4, const F& d5, F* o) {
+    const F a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, g = 2.f * (d3 - d1);
+    o[0] = 4.f * d0 - 5.f * d2 + d4;
+    o[1] = a + b;
+    o[2] = a - b;
+    o[3] = cc + g;
+    o[4] = cc - g;
+    o[5] = 4.f * d1 - 5.f * d3 + d5;
+}
+
+// out_i = sum_k B^T[i][k] in_k (6 -> 6)
+inline void bt6(const In6& in, const Out6& out, int64_t n) {
+    const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3], *i4 = in[4], *i5 = in[5];
+    float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4], *o5 = out[5];
+#pragma GCC ivdep   // no output overlaps an input or another output
+    for (int64_t e = 0; e < n; ++e) {
+        float o[6];
+        bt(i0[e], i1[e], i2[e], i3[e], i4[e], i5[e], o);
+        o0[e] = o[0];
+        o1[e] = o[1];
+        o2[e] = o[2];
+        o3[e] = o[3];
+        o4[e] = o[4];
+        o5[e] = o[5];
+    }
+}
+
+// out_a = sum_i A^T[a][i] in_i (6 -> 2); input k at in + k si, output i at out + i so
+inline void at6(const float* __restrict in, int64_t si, float* __restrict out, int64_t so, int64_t n) {
+#pragma GCC ivdep   // the output streams never overlap
+    for (int64_t e = 0; e < n; ++e) {
+        const float m0 = in[e], m1 = in[si + e], m2 = in[2 * si + e];
+        const float m3 = in[3 * si + e], m4 = in[4 * si + e], m5 = in[5 * si + e];
+        out[e] = m0 + m1 + m2 + m3 + m4;
+        out[so + e] = m1 - m2 + 2.f * (m3 - m4) + m5;
+    }
+}
+
+// out_i = sum_a A^T[a][i] in_a, the adjoint of at6 (2 -> 6)
+inline void a6(const float* __restrict in, int64_t si, float* __restrict out, int64_t so, int64_t n) {
+#pragma GCC ivdep   // the output streams never overlap
+    for (int64_t e = 0; e < n; ++e) {
+        const float a = in[e], b = in[si + e];
+        out[e] = a;
+        out[so + e] = a + b;
+        out[2 * so + e] = a - b;
+        out[3 * so + e] = a + 2.f * b;
+        out[4 * so + e] = a - 2.f * b;
+        out[5 * so + e] = b;
+    }
+}
+
+// 8 floats as one unaligned vector (GCC's vector extension: AVX with -march=native)
+typedef float Floats8 __attribute__((vector_size(32), aligned(4), may_alias));
+inline Floats8 load8(const float* p) { return *reinterpret_cast<const Floats8*>(p); }
+// p[0..lanes) = v[0..lanes)
+inline void store8(float* p, const Floats8& v, int64_t lanes) {
+    if (lanes == 8) {
+        *reinterpret_cast<Floats8*>(p) = v;
+        return;
+    }
+    for (int64_t i = 0; i < lanes; ++i) p[i] = v[i];
+}
+
+// The transforms below run over a chunk of whole tile rows at a time: about 128 tiles (a 14x14
+// image's 49 tiles in one chunk), small enough that a chunk's 36 arrays stay in L1.
+int64_t chunk_rows(const Tiling& t) { return std::min(t.TH, std::max<int64_t>(1, 128 / t.TW)); }
+
+// The padded input rows 2 ty0 - pad + r (r < 2 rows + 4) of `plane`, all WP columns, split by the
+// parity of row and column: padded (r, x) goes to P[(r % 2) 2 + x % 2][(r / 2) PW + x / 2], PW = TW + 2,
+// each phase plane PS floats apart. Entry (k, l) of the 6x6 input tiles of tile row ty then lies
+// contiguously over the row's tiles at P[(k % 2) 2 + l % 2] + (ty + k / 2) PW + l / 2.
+void load_phases(const Tiling& t, const float* plane, int64_t ty0, int64_t rows, float* row, float* P,
+                 int64_t PS) {
+    const WinogradShape& s = t.s;
+    const int64_t PW = t.TW + 2;
+    for (int64_t r = 0; r < 2 * rows + 4; ++r) {
+        const int64_t ih = 2 * ty0 - s.pad + r;
+        std::fill(row, row + t.WP, 0.f);
+        if (ih >= 0 && ih < s.H) std::memcpy(row + s.pad, plane + ih * s.W, size_t(s.W) * sizeof(float));
+        float *even = P + (r % 2) * 2 * PS + (r / 2) * PW, *odd = even + PS;
+        for (int64_t m = 0; m < PW; ++m) {
+            even[m] = row[2 * m];
+            odd[m] = row[2 * m + 1];
+        }
+    }
+}
+
 // V[xi, c, t] = (B^T d B)[xi] for the 6x6 input tile d of tile t = (j, ty, tx) of images n0..n0+nb:
-// (36, C, nb*TH*TW).
+// (36, C, nb*TH*TW). Per chunk of tile rows: B^T along k on whole phase planes (entry k of the tiles of
+// column parity cp is row ty + k/2 of phase (k%2, cp)), into Q[2i + cp], rows PW apart; then B^T along
+// l, entry l being column tx + l/2 of Q[2i + l%2], 8 tiles of a row at a time, stored straight into V.
+// The 8-wide stores write up to 7 floats past a row's TW tiles, onto tiles stored later: the tasks
+// run over (c, j) with j inner, so the part of V[xi] after plane (c, j), up to the end of V[xi, C-1],
+// is still to come (stores stop there).
 void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V) {
     const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), WP = t.WP, TW = t.TW, CT = s.C * T;
-    std::vector<float> buf(size_t(12 * WP));
-    float* r = buf.data();   // r[k*WP + xx]: input row 2ty - pad + k, column xx - pad (0 outside)
-    float* q = r + 6 * WP;   // q[k*WP + xx]: row k of B^T d
-    for (int64_t task = 0; task < nb * s.C * t.TH; ++task) {
-        const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
+    const int64_t T = nb * t.tiles(), TW = t.TW, PW = TW + 2, R = chunk_rows(t);
+    const int64_t PS = (R + 2) * PW + 8, S = R * PW + 8;   // a phase plane's size, Q's rows' stride
+    std::vector<float> buf(size_t(t.WP + 4 * PS + 12 * S));
+    float *row = buf.data(), *P = row + t.WP, *Q = P + 4 * PS;
+    for (int64_t task = 0; task < s.C * nb; ++task) {
+        const int64_t c = task / nb, j = task % nb, end = (s.C - c) * T;   // tiles still to come
         const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
-        load_padded_rows(t, plane, ty, r);
-        for (int64_t xx = 0; xx < WP; ++xx) {   // B^T along the rows
-            const float d0 = r[xx], d1 = r[WP + xx], d2 = r[2 * WP + xx];
-            const float d3 = r[3 * WP + xx], d4 = r[4 * WP + xx], d5 = r[5 * WP + xx];
-            const float a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, e = 2.f * (d3 - d1);
-            q[xx] = 4.f * d0 - 5.f * d2 + d4;
-            q[WP + xx] = a + b;
-            q[2 * WP + xx] = a - b;
-            q[3 * WP + xx] = cc + e;
-            q[4 * WP + xx] = cc - e;
-            q[5 * WP + xx] = 4.f * d1 - 5.f * d3 + d5;
-        }
-        const int64_t t0 = (j * t.TH + ty) * TW;
-        for (int64_t k = 0; k < 6; ++k) {   // and along each tile's columns
-            const float* qk = q + k * WP;
-            float* v0 = V + ((6 * k) * s.C + c) * T + t0;
-            float *v1 = v0 + CT, *v2 = v1 + CT, *v3 = v2 + CT, *v4 = v3 + CT, *v5 = v4 + CT;
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float* d = qk + 2 * tx;
-                const float a = d[4] - 4.f * d[2], b = d[3] - 4.f * d[1], cc = d[4] - d[2], e = 2.f * (d[3] - d[1]);
-                v0[tx] = 4.f * d[0] - 5.f * d[2] + d[4];
-                v1[tx] = a + b;
-                v2[tx] = a - b;
-                v3[tx] = cc + e;
-                v4[tx] = cc - e;
-                v5[tx] = 4.f * d[1] - 5.f * d[3] + d[5];
+        for (int64_t ty0 = 0; ty0 < t.TH; ty0 += R) {
+            const int64_t rows = std::min(R, t.TH - ty0), t0 = (j * t.TH + ty0) * TW;
+            load_phases(t, plane, ty0, rows, row, P, PS);
+            for (int64_t cp = 0; cp < 2; ++cp) {   // B^T along k
+                In6 in;
+                for (int64_t k = 0; k < 6; ++k) in[k] = P + ((k % 2) * 2 + cp) * PS + (k / 2) * PW;
+                bt6(in, six(Q + cp * S, 2 * S), rows * PW);
             }
+            for (int64_t i = 0; i < 6; ++i)   // and along l
+                for (int64_t ty = 0; ty < rows; ++ty)
+                    for (int64_t x0 = 0; x0 < TW; x0 += 8) {
+                        const float *e = Q + 2 * i * S + ty * PW + x0, *o = e + S;   // columns of parity 0, 1
+                        Floats8 v[6];
+                        bt(load8(e), load8(o), load8(e + 1), load8(o + 1), load8(e + 2), load8(o + 2), v);
+                        const int64_t tile = t0 + ty * TW + x0, lanes = std::min<int64_t>(8, end - tile);
+                        for (int64_t jj = 0; jj < 6; ++jj) store8(V + ((6 * i + jj) * s.C + c) * T + tile, v[jj], lanes);
+                    }
         }
     }
 }
@@ -116,74 +216,67 @@ void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, fl
 // y[n0+j, o, 2ty + a, 2tx + b] = (A^T M A)[a, b] + bias[o], cropped to HO x WO.
 void transform_output(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb, float* y) {
     const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T;
-    std::vector<float> buf(size_t(12 * TW + 4 * TW));
-    float* r = buf.data();   // r[(6a + jj) * TW + tx]: (A^T M)[a, jj] of tile tx
-    float *out0 = r + 12 * TW, *out1 = out0 + 2 * TW;   // the tile row's two output rows
-    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
-        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T, R = chunk_rows(t);
+    const int64_t S = R * TW;
+    std::vector<float> buf(size_t(16 * S));
+    float *Rr = buf.data(), *Y = Rr + 12 * S;   // Rr[6a+jj]: (A^T M)[a, jj]; Y[2a+b]: output (a, b) of each tile
+    for (int64_t task = 0; task < nb * s.OUT; ++task) {
+        const int64_t j = task / s.OUT, o = task % s.OUT;
         const float bo = bias ? bias[o] : 0.f;
-        const float* m = M + o * T + (j * t.TH + ty) * TW;   // m[xi * st + tx]
-        for (int64_t jj = 0; jj < 6; ++jj) {   // A^T along the tiles' rows
-            const float *m0 = m + jj * st, *m1 = m0 + 6 * st, *m2 = m1 + 6 * st;
-            const float *m3 = m2 + 6 * st, *m4 = m3 + 6 * st, *m5 = m4 + 6 * st;
-            float *ra = r + jj * TW, *rb = r + (6 + jj) * TW;
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                ra[tx] = m0[tx] + m1[tx] + m2[tx] + m3[tx] + m4[tx];
-                rb[tx] = m1[tx] - m2[tx] + 2.f * (m3[tx] - m4[tx]) + m5[tx];
-            }
+        for (int64_t ty0 = 0; ty0 < t.TH; ty0 += R) {
+            const int64_t rows = std::min(R, t.TH - ty0), n = rows * TW;
+            const float* m = M + o * T + (j * t.TH + ty0) * TW;   // M[xi] of the chunk's tiles: m + xi st
+            for (int64_t jj = 0; jj < 6; ++jj) at6(m + jj * st, 6 * st, Rr + jj * S, 6 * S, n);   // A^T along i
+            for (int64_t a = 0; a < 2; ++a) at6(Rr + 6 * a * S, S, Y + 2 * a * S, S, n);        // and along jj
+            for (int64_t a = 0; a < 2; ++a)   // the tiles' two columns interleave into output rows
+                for (int64_t ty = 0; ty < rows; ++ty) {
+                    const int64_t oh = 2 * (ty0 + ty) + a;
+                    if (oh >= HO) continue;
+                    float* dst = y + (((n0 + j) * s.OUT + o) * HO + oh) * WO;
+                    const float *y0 = Y + 2 * a * S + ty * TW, *y1 = y0 + S;
+                    for (int64_t tx = 0; tx < WO / 2; ++tx) {
+                        dst[2 * tx] = y0[tx] + bo;
+                        dst[2 * tx + 1] = y1[tx] + bo;
+                    }
+                    if (WO % 2) dst[WO - 1] = y0[WO / 2] + bo;
+                }
         }
-        for (int64_t a = 0; a < 2; ++a) {   // and along their columns
-            const float* ra = r + 6 * a * TW;
-            float* out = a ? out1 : out0;
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float m0 = ra[tx], m1 = ra[TW + tx], m2 = ra[2 * TW + tx];
-                const float m3 = ra[3 * TW + tx], m4 = ra[4 * TW + tx], m5 = ra[5 * TW + tx];
-                out[2 * tx] = m0 + m1 + m2 + m3 + m4 + bo;
-                out[2 * tx + 1] = m1 - m2 + 2.f * (m3 - m4) + m5 + bo;
-            }
-        }
-        float* dst = y + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
-        std::memcpy(dst, out0, size_t(WO) * sizeof(float));
-        if (2 * ty + 1 < HO) std::memcpy(dst + WO, out1, size_t(WO) * sizeof(float));
     }
 }
 
 // dM[xi, o, t] = (A dY A^T)[xi] for the 2x2 tile of dy (zero past HO x WO): (36, OUT, nb*TH*TW).
 void transform_output_gradient(const Tiling& t, const float* dy, int64_t n0, int64_t nb, float* dM) {
     const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), W2 = 2 * TW, st = s.OUT * T;
-    std::vector<float> buf(size_t(2 * W2 + 6 * W2));
-    float *e0 = buf.data(), *e1 = e0 + W2, *f = e1 + W2;   // f[i * W2 + xx]: row i of A dY
-    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
-        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
-        const float* src = dy + (((n0 + j) * s.OUT + o) * HO + 2 * ty) * WO;
-        std::fill(e0, e0 + 2 * W2, 0.f);
-        std::memcpy(e0, src, size_t(WO) * sizeof(float));
-        if (2 * ty + 1 < HO) std::memcpy(e1, src + WO, size_t(WO) * sizeof(float));
-        for (int64_t xx = 0; xx < W2; ++xx) {   // A along the rows
-            const float a = e0[xx], b = e1[xx];
-            f[xx] = a;
-            f[W2 + xx] = a + b;
-            f[2 * W2 + xx] = a - b;
-            f[3 * W2 + xx] = a + 2.f * b;
-            f[4 * W2 + xx] = a - 2.f * b;
-            f[5 * W2 + xx] = b;
-        }
-        const int64_t t0 = (j * t.TH + ty) * TW;
-        for (int64_t i = 0; i < 6; ++i) {   // and along each tile's columns
-            const float* fi = f + i * W2;
-            float* d0 = dM + ((6 * i) * s.OUT + o) * T + t0;
-            float *d1 = d0 + st, *d2 = d1 + st, *d3 = d2 + st, *d4 = d3 + st, *d5 = d4 + st;
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float a = fi[2 * tx], b = fi[2 * tx + 1];
-                d0[tx] = a;
-                d1[tx] = a + b;
-                d2[tx] = a - b;
-                d3[tx] = a + 2.f * b;
-                d4[tx] = a - 2.f * b;
-                d5[tx] = b;
-            }
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T, R = chunk_rows(t);
+    const int64_t S = R * TW;
+    std::vector<float> buf(size_t(16 * S));
+    float *E = buf.data(), *F = E + 4 * S;   // E[2a+b]: dY[a, b] of each tile; F[2i+b]: (A dY)[i, b]
+    for (int64_t task = 0; task < nb * s.OUT; ++task) {
+        const int64_t j = task / s.OUT, o = task % s.OUT;
+        for (int64_t ty0 = 0; ty0 < t.TH; ty0 += R) {
+            const int64_t rows = std::min(R, t.TH - ty0), n = rows * TW;
+            for (int64_t a = 0; a < 2; ++a)   // the output rows split into the tiles' two columns
+                for (int64_t ty = 0; ty < rows; ++ty) {
+                    const int64_t oh = 2 * (ty0 + ty) + a;
+                    float *e0 = E + 2 * a * S + ty * TW, *e1 = e0 + S;
+                    if (oh >= HO) {
+                        std::fill(e0, e0 + TW, 0.f);
+                        std::fill(e1, e1 + TW, 0.f);
+                        continue;
+                    }
+                    const float* src = dy + (((n0 + j) * s.OUT + o) * HO + oh) * WO;
+                    for (int64_t tx = 0; tx < WO / 2; ++tx) {
+                        e0[tx] = src[2 * tx];
+                        e1[tx] = src[2 * tx + 1];
+                    }
+                    if (WO % 2) {
+                        e0[TW - 1] = src[WO - 1];
+                        e1[TW - 1] = 0.f;
+                    }
+                }
+            for (int64_t b = 0; b < 2; ++b) a6(E + b * S, 2 * S, F + b * S, 2 * S, n);   // A along a
+            const int64_t t0 = (j * t.TH + ty0) * TW;
+            for (int64_t i = 0; i < 6; ++i) a6(F + 2 * i * S, S, dM + (6 * i * s.OUT + o) * T + t0, st, n);   // and b
         }
     }
 }
