@@ -143,14 +143,7 @@ inline void a6(const float* __restrict in, int64_t si, float* __restrict out, in
 // 8 floats as one unaligned vector (GCC's vector extension: AVX with -march=native)
 typedef float Floats8 __attribute__((vector_size(32), aligned(4), may_alias));
 inline Floats8 load8(const float* p) { return *reinterpret_cast<const Floats8*>(p); }
-// p[0..lanes) = v[0..lanes)
-inline void store8(float* p, const Floats8& v, int64_t lanes) {
-    if (lanes == 8) {
-        *reinterpret_cast<Floats8*>(p) = v;
-        return;
-    }
-    for (int64_t i = 0; i < lanes; ++i) p[i] = v[i];
-}
+inline void store8(float* p, const Floats8& v) { *reinterpret_cast<Floats8*>(p) = v; }
 
 // The transforms below run over a chunk of whole tile rows at a time: about 128 tiles (a 14x14
 // image's 49 tiles in one chunk), small enough that a chunk's 36 arrays stay in L1.
@@ -179,21 +172,20 @@ void load_phases(const Tiling& t, const float* plane, int64_t ty0, int64_t rows,
 // V[xi, c, t] = (B^T d B)[xi] for the 6x6 input tile d of tile t = (j, ty, tx) of images n0..n0+nb:
 // (36, C, nb*TH*TW). Per chunk of tile rows: B^T along k on whole phase planes (entry k of the tiles of
 // column parity cp is row ty + k/2 of phase (k%2, cp)), into Q[2i + cp], rows PW apart; then B^T along
-// l, entry l being column tx + l/2 of Q[2i + l%2], 8 tiles of a row at a time, stored straight into V.
-// The 8-wide stores write up to 7 floats past a row's TW tiles, onto tiles stored later: the tasks
-// run over (c, j) with j inner, so the part of V[xi] after plane (c, j), up to the end of V[xi, C-1],
-// is still to come (stores stop there).
+// l, entry l being column tx + l/2 of Q[2i + l%2], 8 tiles of a row at a time, into W[xi], the chunk's
+// tiles in V's order (an 8-wide store spills past a row's TW tiles onto the next row, stored later);
+// each W[xi] then goes to V in one piece.
 void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V) {
     const WinogradShape& s = t.s;
     const int64_t T = nb * t.tiles(), TW = t.TW, PW = TW + 2, R = chunk_rows(t);
-    const int64_t PS = (R + 2) * PW + 8, S = R * PW + 8;   // a phase plane's size, Q's rows' stride
-    std::vector<float> buf(size_t(t.WP + 4 * PS + 12 * S));
-    float *row = buf.data(), *P = row + t.WP, *Q = P + 4 * PS;
-    for (int64_t task = 0; task < s.C * nb; ++task) {
-        const int64_t c = task / nb, j = task % nb, end = (s.C - c) * T;   // tiles still to come
+    const int64_t PS = (R + 2) * PW + 8, S = R * PW + 8, SW = R * TW + 8;   // sizes of P, Q and W arrays
+    std::vector<float> buf(size_t(t.WP + 4 * PS + 12 * S + 36 * SW));
+    float *row = buf.data(), *P = row + t.WP, *Q = P + 4 * PS, *W = Q + 12 * S;
+    for (int64_t task = 0; task < nb * s.C; ++task) {
+        const int64_t j = task / s.C, c = task % s.C;
         const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
         for (int64_t ty0 = 0; ty0 < t.TH; ty0 += R) {
-            const int64_t rows = std::min(R, t.TH - ty0), t0 = (j * t.TH + ty0) * TW;
+            const int64_t rows = std::min(R, t.TH - ty0);
             load_phases(t, plane, ty0, rows, row, P, PS);
             for (int64_t cp = 0; cp < 2; ++cp) {   // B^T along k
                 In6 in;
@@ -206,9 +198,11 @@ void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, fl
                         const float *e = Q + 2 * i * S + ty * PW + x0, *o = e + S;   // columns of parity 0, 1
                         Floats8 v[6];
                         bt(load8(e), load8(o), load8(e + 1), load8(o + 1), load8(e + 2), load8(o + 2), v);
-                        const int64_t tile = t0 + ty * TW + x0, lanes = std::min<int64_t>(8, end - tile);
-                        for (int64_t jj = 0; jj < 6; ++jj) store8(V + ((6 * i + jj) * s.C + c) * T + tile, v[jj], lanes);
+                        for (int64_t jj = 0; jj < 6; ++jj) store8(W + (6 * i + jj) * SW + ty * TW + x0, v[jj]);
                     }
+            const int64_t t0 = (j * t.TH + ty0) * TW;
+            for (int64_t xi = 0; xi < 36; ++xi)
+                std::memcpy(V + (xi * s.C + c) * T + t0, W + xi * SW, size_t(rows * TW) * sizeof(float));
         }
     }
 }
