@@ -75,16 +75,19 @@ int main(int argc, char** argv) {
     ct::setup_runtime(argv);   // see core/parallel.h
     CLI::App app{"conv2d: im2col against Winograd F(2x2,3x3) on E2's layers, F(2x2,5x5) on E1's"};
     std::vector<int64_t> batches{512}, widths{32, 64};
-    std::vector<int64_t> c_in;
-    int reps = 5, threads = 2, only = -1;
+    std::vector<int64_t> c_in, sizes{32};
+    int reps = 5, threads = 2, only = -1, kernel = 3;
     bool e1 = false;
     app.add_option("--batch", batches, "batch sizes")->check(CLI::Range(1, 100000));
     app.add_option("--width", widths, "E2 widths (32: W3, 64: W4)")->check(CLI::Range(1, 4096));
     app.add_option("--reps", reps, "timed calls per path (median over them)")->check(CLI::Range(1, 1000));
     app.add_option("--threads", threads, "OpenMP and OpenBLAS threads")->check(CLI::Range(1, 256));
     app.add_option("--layer", only, "only this layer of E2 (0-5)")->check(CLI::Range(0, 5));
-    app.add_option("--c-in", c_in, "instead of E2: layers c -> w at 32x32 for each c given (where the rule switches)")
+    app.add_option("--c-in", c_in, "instead of E2: layers c -> w (--width) at --hw for each c given (where the rule switches)")
         ->check(CLI::Range(1, 4096));
+    app.add_option("--hw", sizes, "with --c-in: image sizes (default 32)")->check(CLI::Range(1, 4096));
+    app.add_option("--kernel", kernel, "with --c-in: kernel size, 3 or 5 (padding kernel / 2)")
+        ->check(CLI::IsMember({3, 5}));
     app.add_flag("--e1", e1, "instead of E2: E1's two 5x5 layers (W1, W2), 1->32 @28 and 32->64 @14");
     CLI11_PARSE(app, argc, argv);
     set_num_threads(threads);
@@ -99,7 +102,8 @@ int main(int argc, char** argv) {
             if (e1) layers = e1_layers();
             if (!c_in.empty()) {
                 layers.clear();
-                for (int64_t c : c_in) layers.push_back({c, w, 32, 3, c == 3});
+                for (int64_t hw : sizes)   // 1 or 3 channels: an image batch, which needs no gradient
+                    for (int64_t c : c_in) layers.push_back({c, w, hw, kernel, c == 1 || c == 3});
             }
             for (size_t i = 0; i < layers.size(); ++i)
                 if (only < 0 || only == int(i)) compare(layers[i], N, reps);
