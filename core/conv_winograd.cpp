@@ -38,6 +38,7 @@
 #include "core/blas.h"
 #include "core/check.h"
 #include "core/conv_winograd_tiles.h"
+#include "core/gemm_small.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 #ifdef _OPENMP
@@ -284,8 +285,7 @@ void winograd_forward(const WinogradShape& s, const float* x, const float* w, co
             const int64_t n0 = blk * NB, nb = std::min(NB, s.N - n0), T = nb * t.tiles();
             f.input(t, x, n0, nb, V);
             for (int64_t xi = 0; xi < P; ++xi)   // M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi] (C,T)
-                gemm(NoTrans, NoTrans, s.OUT, T, s.C, U.data() + xi * s.OUT * s.C, V + xi * s.C * T, 0.f,
-                     M + xi * s.OUT * T);
+                gemm_small(NoTrans, s.OUT, T, s.C, U.data() + xi * s.OUT * s.C, V + xi * s.C * T, M + xi * s.OUT * T);
             f.output(t, M, b, n0, nb, y);
         }
     }, kBlockCost);
@@ -315,8 +315,7 @@ void winograd_backward(const WinogradShape& s, const float* x, const float* w, c
             }
             if (dx) {
                 for (int64_t xi = 0; xi < P; ++xi)   // dV[xi] (C,T) = U[xi]^T (C,OUT) @ dM[xi] (OUT,T), into V
-                    gemm(Trans, NoTrans, s.C, T, s.OUT, U.data() + xi * OC, dM + xi * s.OUT * T, 0.f,
-                         V + xi * s.C * T);
+                    gemm_small(Trans, s.C, T, s.OUT, U.data() + xi * OC, dM + xi * s.OUT * T, V + xi * s.C * T);
                 f.add_input_gradient(t, V, n0, nb, dx);   // blocks own whole images: no race
             }
         }

@@ -117,6 +117,7 @@ TEST_CASE("conv2d winograd 5x5: forward, dx and dw against a float64 direct conv
         {2, 2, 2, 2, 3, 3, true},      // padding 3 > what the kernel reaches: whole tiles of zeros
         {2, 5, 11, 8, 1, 0, true},     // OUT = 1, no padding, odd height
         {3, 32, 14, 14, 16, 2, true},  // E1's second layer (on 16 outputs), one image per block
+        {2, 32, 14, 14, 64, 2, false}, // E1's second layer itself: its products go through gemm_small
         {2, 16, 9, 10, 24, 1, false},  // C = 16, pad 1, odd height
     };
     uint64_t seed = 240;
