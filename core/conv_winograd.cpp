@@ -1,6 +1,7 @@
-// Winograd convolution: F(2x2,3x3)'s transforms and the driver shared with F(2x2,5x5), whose transforms
-// are in core/conv_winograd5.cpp (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks").
-// A 2x2 output tile of a 3x3 convolution needs a 4x4 input tile d and the 3x3 kernel g:
+// Winograd convolution: F(2x2,3x3)'s transforms and the driver shared with F(4x4,3x3) and F(2x2,5x5),
+// whose transforms are in core/conv_winograd43.cpp and conv_winograd5.cpp (Lavin & Gray 2015, "Fast
+// Algorithms for Convolutional Neural Networks"). A 2x2 output tile of a 3x3 convolution needs a 4x4
+// input tile d and the 3x3 kernel g:
 //     Y = A^T [ (G g G^T) . (B^T d B) ] A          (. is the elementwise product of 4x4 matrices)
 //           [1  0 -1  0]          [ 1    0    0 ]
 //     B^T = [0  1  1  0]      G = [1/2  1/2  1/2]      A^T = [1  1  1  0]
@@ -8,11 +9,11 @@
 //           [0  1  0 -1]          [ 0    0    1 ]
 // 16 multiplications per tile and channel pair instead of 36 (2.25x fewer), and summed over the
 // input channels the 16 elementwise products become 16 GEMMs, M[xi] (OUT,T) = U[xi] (OUT,C) @ V[xi]
-// (C,T), one per position xi of the 4x4 tile, over the T tiles of a block of images. F(2,3) rather
-// than F(4,3): its matrices hold only 0, +-1 and +-1/2 (exact in float), so it adds almost no
-// rounding error, where F(4,3)'s 6x6 transforms have entries up to 8 and are known to lose more
-// (F(4,3) would cut the products a further 1.8x; not tried yet). Backward runs the same transforms
-// transposed (exact gradients of this forward):
+// (C,T), one per position xi of the 4x4 tile, over the T tiles of a block of images. Its matrices
+// hold only 0, +-1 and +-1/2 (exact in float), so it adds almost no rounding error; F(4x4,3x3) cuts
+// the products a further 1.8x and measured faster on every layer, so the rule (choose_conv_algo, at
+// the end) takes that one, and F(2,3) runs when CONTRAST_CONV=winograd asks. Backward runs the same
+// transforms transposed (exact gradients of this forward):
 //     dM = A dY A^T,  dU = sum_t dM . V  (-> dw = G^T dU G),  dV = sum_o U . dM  (-> dx += B dV B^T).
 // Blocking: the batch is cut into blocks of whole images whose V and M fit in ~1 MB, and one
 // parallel region hands blocks to threads; each thread transforms its block, runs the block's 16
@@ -248,8 +249,9 @@ const WinogradTransforms kWinograd3x3{transform_weights, add_weight_gradient, tr
                                       transform_output, transform_output_gradient, add_input_gradient};
 
 const WinogradTransforms& transforms_for(const WinogradShape& s) {
-    CT_CHECK(s.K == 3 || s.K == 5, "winograd: kernel size " << s.K << " is not 3 or 5");
-    return s.K == 3 ? kWinograd3x3 : kWinograd5x5;
+    CT_CHECK((s.K == 3 && (s.m == 2 || s.m == 4)) || (s.K == 5 && s.m == 2),
+             "winograd: no F(" << s.m << "x" << s.m << "," << s.K << "x" << s.K << ")");
+    return s.K == 5 ? kWinograd5x5 : s.m == 4 ? kWinograd4x4_3x3 : kWinograd3x3;
 }
 
 // Uninitialised scratch for each thread of a parallel region, from the tensor pool: buffers this
@@ -333,37 +335,35 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
                           int64_t stride) {
     const char* env = std::getenv("CONTRAST_CONV");
     const std::string mode = env && *env ? env : "auto";
-    CT_CHECK_AS(ValueError, mode == "auto" || mode == "im2col" || mode == "winograd",
-                "conv2d: CONTRAST_CONV=" << mode << " is not one of: auto, im2col, winograd");
+    CT_CHECK_AS(ValueError, mode == "auto" || mode == "im2col" || mode == "winograd" || mode == "winograd4x4",
+                "conv2d: CONTRAST_CONV=" << mode << " is not one of: auto, im2col, winograd, winograd4x4");
     const bool applies = KH == KW && (KH == 3 || KH == 5) && stride == 1;
     if (!applies || mode == "im2col") return ConvAlgo::Im2col;
     if (mode == "winograd") return ConvAlgo::Winograd;
-    // The measured rule, for 3x3 and 5x5: Winograd from 16 input channels on images of at least 8x8.
-    // bench/bench_conv, 2 threads, both paths alternated call by call, median ms of 5, forward /
-    // forward+backward, im2col vs Winograd (ratio > 1: Winograd faster); 3x3 at load 11-13:
-    //   E2 w=32, batch 512:  3->32 @32   96/272 vs 251/475 (0.38x/0.57x)
-    //                        32->32 @32  642/2198 vs 501/1213 (1.28x/1.81x)
-    //                        32->64 @16  272/852 vs 252/595 (1.08x/1.43x)
-    //                        64->64 @16  1135/4874 vs 810/1953 (1.40x/2.50x)
-    //                        64->128 @8  435/1369 vs 299/917 (1.46x/1.49x)
-    //                        128->128 @8 860/2692 vs 663/1791 (1.30x/1.50x)
-    //   E2 w=64, batch 512:  3->64 @32   195/1016 vs 467/898 (0.42x/1.13x)
-    //                        64->64 @32  2222/7995 vs 1383/4401 (1.61x/1.82x)
-    //                        its 16x16 and 8x8 layers: 1.13-1.39x forward, 1.25-1.82x forward+backward
-    //   batch 256, both widths: the same picture (3 channels 0.38-0.45x forward; the others 1.15-2.2x)
-    //   c -> 32 @32, batch 256: c = 3 0.45x/1.05x, 4 0.66x/1.17x, 8 0.70x/1.22x, 16 1.11x/1.49x,
-    //                           32 1.30x/1.89x
-    // With few input channels the 16 products have an inner dimension of C (3: nearly no work per
-    // element moved) while im2col's has 9 C, so forward loses below 16 channels; forward+backward
-    // already wins from 4 (the input gradient gains), but the 3-channel first layer, which needs no
-    // input gradient, goes from 0.57x to 1.13x between runs, and evaluation runs forward alone:
-    // im2col keeps them. Images under 8x8 (a 4x4 ResNet stage: 4 tiles per image) were not measured.
+    if (mode == "winograd4x4") return KH == 3 ? ConvAlgo::Winograd4x4 : ConvAlgo::Winograd;
+    // The measured rule. bench/bench_conv, 2 threads, the two paths alternated call by call, median ms,
+    // forward / forward+backward (ratio > 1: the second path faster).
+    // 3x3: F(4x4,3x3) from 8 input channels on images of at least 8x8, 2026-11-29, load 1.4-3.4:
+    //   im2col vs F(4,3), E2 w=32, batch 512:  3->32 @32   0.85x/0.88x     32->32 @32   2.11x/2.08x
+    //                                          32->64 @16  1.50x/1.89x     64->64 @16   1.79x/2.11x
+    //                                          64->128 @8  1.39x/2.18x     128->128 @8  1.98x/1.95x
+    //   E2 w=64, batch 512: 3->64 @32 0.78x/0.92x; the others 1.22-2.80x / 1.27-2.79x
+    //   c -> 32 @32, batch 512: c = 3 0.87x/1.04x, 4 0.97x/1.42x, 8 1.32x/1.79x, 16 1.89x/2.15x
+    //   F(2,3) vs F(4,3), E2 w=32, batch 256: 1.43x/1.66x faster at 32x32, 1.22-1.72x / 1.22-1.30x at
+    //   16x16, 0.94-1.13x / 1.02-1.09x at 8x8: F(4,3) is never slower, so auto no longer picks F(2,3)
+    //   (CONTRAST_CONV=winograd still does; its rounding is the smallest, see the tests).
+    // With few input channels the products have an inner dimension of C (3: nearly no work per element
+    // moved) while im2col's has 9 C, so forward loses below 8 channels; the 3-channel first layer, which
+    // needs no input gradient, and evaluation (forward alone) keep im2col. Images under 8x8 (a 4x4
+    // ResNet stage: one 4x4 tile per image) were not measured.
     // 5x5 (F(2x2,5x5); --e1), E1's two layers, batch 256, pad 2, load 4.8-5.3 (two training runs):
     //                        1->32 @28   200/552 vs 616/1444 (0.33x/0.38x)
     //                        32->64 @14  1482/5048 vs 968/2588 (1.53x/1.95x)
-    // The same picture as 3x3 (36 products of inner dimension C against im2col's one of 25 C), so the
-    // same rule; the switch between 1 and 32 channels was not measured for 5x5.
-    return C >= 16 && H >= 8 && W >= 8 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
+    // 36 products of inner dimension C against im2col's one of 25 C: Winograd from 16 input channels
+    // (F(2,3)'s first rule); the switch between 1 and 32 channels was not measured for 5x5.
+    if (H < 8 || W < 8) return ConvAlgo::Im2col;
+    if (KH == 3) return C >= 8 ? ConvAlgo::Winograd4x4 : ConvAlgo::Im2col;
+    return C >= 16 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
 }
 
 }  // namespace ct::detail

@@ -30,17 +30,22 @@ const char* env(const char* name) {
     return v && *v ? v : nullptr;
 }
 
-// A rank done first (rank 1 while rank 0 computes eval's metrics or writes a run's pictures) would
-// spin in MPI_Finalize's wait for the others, taking a core from rank 0: a non-blocking barrier
-// polled every 2 ms lets it sleep instead.
-void finish() {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (finalized) return;
+// A non-blocking barrier polled every 2 ms: the waiting ranks sleep, where MPI_Barrier (and any
+// blocking collective) spins and takes a core from the rank they wait for.
+void sleeping_barrier() {
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
     for (int done = 0; MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done;)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+// A rank done first (rank 1 while rank 0 computes eval's metrics or writes a run's pictures) would
+// spin in MPI_Finalize's wait for the others, taking a core from rank 0.
+void finish() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized) return;
+    sleeping_barrier();
     MPI_Finalize();
 }
 
@@ -203,6 +208,10 @@ void reduce_scatter_rows(const float* full, const std::vector<int64_t>& counts, 
 
 void barrier() {
     if (world_size() > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+void wait_for_all() {
+    if (world_size() > 1) sleeping_barrier();
 }
 
 void abort_all(const std::string& message, int code) {

@@ -33,6 +33,9 @@ void reduce_scatter_rows(const float* full, const std::vector<int64_t>& counts, 
 // rank 1's, ...; the other ranks pass out = nullptr. counts: the values of every rank (all_gather_counts).
 void gather_rows(const float* mine, int64_t my_count, const std::vector<int64_t>& counts, float* out, int root = 0);
 void barrier();
+// A barrier whose waiting ranks sleep (polling every 2 ms) instead of spinning: for the ranks that
+// wait while rank 0 alone evaluates or writes, so they do not take a core from it.
+void wait_for_all();
 
 // Stops every rank (MPI_Abort) after printing "error (rank R of K): message" to stderr: an error on
 // one rank must not leave the others waiting forever in a collective. Alone: prints and exits.

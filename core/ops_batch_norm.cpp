@@ -178,28 +178,42 @@ void pooled_backward(const ChannelAffine& a, int64_t c0, int64_t c1, int64_t H, 
                      const float* px, const uint8_t* window, const float* pw, bool training, const float* dy,
                      float* dx, float* dw, float* db) {
     const int64_t C = a.C, N = a.N, P = HO * WO;
+    // The routed gradients of a channel's N planes (kept for the dx pass) and a plane's inputs at the
+    // routed positions, reduced in one long loop per plane: reducing row by row costs a horizontal sum
+    // per row of only 4-16 outputs. e0, e1: dx contributions of one row pair, at full resolution. From
+    // the tensor pool: a fresh buffer of this size (0.5 MB for E2's first pool) faults in new pages.
+    const Tensor scratch = Tensor::empty({N * P + P + 4 * WO});
+    float *g = scratch.data(), *src = g + N * P, *e0 = src + P, *e1 = e0 + 2 * WO;
     for (int64_t c = c0; c < c1; ++c) {
         const float m = a.mean[size_t(c)], is = a.invstd[size_t(c)];
         const float scale = a.scale[size_t(c)], shift = a.shift[size_t(c)];
         double sum_g = 0, sum_g_xhat = 0;
-        for (int64_t n = 0; n < N; ++n)
+        for (int64_t n = 0; n < N; ++n) {
             for (int64_t oh = 0; oh < HO; ++oh) {
                 const float* x0 = px + (n * C + c) * H * W + 2 * oh * W;
                 const float* x1 = x0 + W;
                 const float* d = dy + (n * C + c) * P + oh * WO;
                 const uint8_t* wo = window + (n * C + c) * P + oh * WO;
-                float s_g = 0.f, s_gx = 0.f;
-#pragma omp simd reduction(+ : s_g, s_gx)
+                float *go = g + n * P + oh * WO, *so = src + oh * WO;
+#pragma omp simd
                 for (int64_t ow = 0; ow < WO; ++ow) {
+                    // all four loaded, then a select of values: GCC does not vectorize a select of loads
                     const int k = wo[ow];
-                    const float xs = k == 0 ? x0[2 * ow] : k == 1 ? x0[2 * ow + 1] : k == 2 ? x1[2 * ow] : x1[2 * ow + 1];
-                    const float gv = relu_passes(xs, scale, shift) ? d[ow] : 0.f;
-                    s_g += gv;
-                    s_gx += gv * (xs - m);
+                    const float a00 = x0[2 * ow], a01 = x0[2 * ow + 1], a10 = x1[2 * ow], a11 = x1[2 * ow + 1];
+                    const float xs = k == 0 ? a00 : k == 1 ? a01 : k == 2 ? a10 : a11;
+                    go[ow] = relu_passes(xs, scale, shift) ? d[ow] : 0.f;
+                    so[ow] = xs;
                 }
-                sum_g += s_g;
-                sum_g_xhat += double(s_gx) * is;
             }
+            float s_g = 0.f, s_gx = 0.f;
+#pragma omp simd reduction(+ : s_g, s_gx)
+            for (int64_t i = 0; i < P; ++i) {
+                s_g += g[n * P + i];
+                s_gx += g[n * P + i] * (src[i] - m);
+            }
+            sum_g += s_g;
+            sum_g_xhat += double(s_gx) * is;
+        }
         const ChannelBackward cb = finish_channel(a, c, pw, training, sum_g, sum_g_xhat, dw, db);
         if (!dx) continue;
         // dx = k g - k (mean g + xhat mean(g xhat)); the mean terms are 0 in eval
@@ -211,21 +225,25 @@ void pooled_backward(const ChannelAffine& a, int64_t c0, int64_t c1, int64_t H, 
 #pragma omp simd
                 for (int64_t i = 0; i < H * W; ++i) dxp[i] -= k_mean + (xp[i] - m) * k_xhat;
             for (int64_t oh = 0; oh < HO; ++oh) {
-                const float* x0 = xp + 2 * oh * W;
-                const float* x1 = x0 + W;
                 float* d0 = dxp + 2 * oh * W;
                 float* d1 = d0 + W;
-                const float* d = dy + (n * C + c) * P + oh * WO;
+                const float* go = g + n * P + oh * WO;   // already 0 where the ReLU stops it
                 const uint8_t* wo = window + (n * C + c) * P + oh * WO;
+                // stores to a scratch row pair first, the window index as a float: GCC vectorizes neither
+                // a += into every other float nor an int compare feeding float selects there
 #pragma omp simd
                 for (int64_t ow = 0; ow < WO; ++ow) {
-                    const int kw = wo[ow];
-                    const float a00 = x0[2 * ow], a01 = x0[2 * ow + 1], a10 = x1[2 * ow], a11 = x1[2 * ow + 1];
-                    const float kd = k * d[ow];
-                    d0[2 * ow] += (kw == 0) & relu_passes(a00, scale, shift) ? kd : 0.f;
-                    d0[2 * ow + 1] += (kw == 1) & relu_passes(a01, scale, shift) ? kd : 0.f;
-                    d1[2 * ow] += (kw == 2) & relu_passes(a10, scale, shift) ? kd : 0.f;
-                    d1[2 * ow + 1] += (kw == 3) & relu_passes(a11, scale, shift) ? kd : 0.f;
+                    const float kw = wo[ow];
+                    const float kd = k * go[ow];
+                    e0[2 * ow] = kw == 0.f ? kd : 0.f;
+                    e0[2 * ow + 1] = kw == 1.f ? kd : 0.f;
+                    e1[2 * ow] = kw == 2.f ? kd : 0.f;
+                    e1[2 * ow + 1] = kw == 3.f ? kd : 0.f;
+                }
+#pragma omp simd
+                for (int64_t i = 0; i < 2 * WO; ++i) {
+                    d0[i] += e0[i];
+                    d1[i] += e1[i];
                 }
             }
         }

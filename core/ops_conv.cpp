@@ -131,8 +131,10 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
     CT_CHECK(!b.defined() || b.shape() == Shape{g.OUT},
              "conv2d: bias " << b.shape() << " must be (" << g.OUT << ")");
     Tensor y = Tensor::empty({g.N, g.OUT, g.HO, g.WO});
-    if (detail::choose_conv_algo(g.N, g.C, g.H, g.W, g.OUT, g.KH, g.KW, stride) == detail::ConvAlgo::Winograd) {
-        const detail::WinogradShape s{g.N, g.C, g.H, g.W, g.OUT, padding, g.KH};
+    const detail::ConvAlgo algo = detail::choose_conv_algo(g.N, g.C, g.H, g.W, g.OUT, g.KH, g.KW, stride);
+    if (algo != detail::ConvAlgo::Im2col) {
+        const detail::WinogradShape s{g.N, g.C, g.H, g.W, g.OUT, padding, g.KH,
+                                      algo == detail::ConvAlgo::Winograd4x4 ? 4 : 2};
         detail::winograd_forward(s, x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data());
         return record("conv2d", y, {x, w, b}, [x, w, g, s](const float* dy, Grads& grads) {
             if (float* db = grads.get(2)) add_bias_gradient(g, dy, db);

@@ -168,6 +168,11 @@ const std::vector<Row> kRows = {
     {"conv2d",     [](Generator& g) { return Inputs{randn(g, {2, 2, 5, 6}), randn(g, {3, 2, 5, 5}), randn(g, {3})}; },
                    [](const Inputs& x) { const test::ScopedEnv p("CONTRAST_CONV", "winograd"); return conv2d(x[0], x[1], x[2], 1, 2); },
                    0.1},
+    // stride 1, 3x3, forced onto Winograd F(4x4,3x3) (core/conv_winograd43.cpp): a tile and a half each
+    // way; it rounds like F(2x2,5x5), hence the same step
+    {"conv2d",     [](Generator& g) { return Inputs{randn(g, {2, 2, 6, 7}), randn(g, {3, 2, 3, 3}), randn(g, {3})}; },
+                   [](const Inputs& x) { const test::ScopedEnv p("CONTRAST_CONV", "winograd4x4"); return conv2d(x[0], x[1], x[2], 1, 1); },
+                   0.1},
     {"max_pool2d", [](Generator& g) { return Inputs{distinct(g, {1, 2, 4, 5})}; },            [](const Inputs& x) { return max_pool2d(x[0], 2, 2, 1); }},
     {"avg_pool2d", [](Generator& g) { return Inputs{randn(g, {1, 2, 4, 5})}; },               [](const Inputs& x) { return avg_pool2d(x[0], 2, 1); }},
     {"adaptive_avg_pool2d",[](Generator& g) { return Inputs{randn(g, {2, 1, 4, 4})}; },       [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 2); }},

@@ -1,5 +1,5 @@
-// Tests of conv2d's Winograd paths, F(2x2,3x3) and F(2x2,5x5) (core/conv_winograd.cpp and
-// conv_winograd5.cpp, forced with CONTRAST_CONV=winograd): forward, input and weight gradients against a float64 direct convolution on edge
+// Tests of conv2d's Winograd paths, F(2x2,3x3), F(4x4,3x3) and F(2x2,5x5) (core/conv_winograd.cpp,
+// conv_winograd43.cpp and conv_winograd5.cpp, forced with CONTRAST_CONV=winograd|winograd4x4): forward, input and weight gradients against a float64 direct convolution on edge
 // shapes, with a stated error bound; agreement with the im2col path; a gradient check; and the
 // CONTRAST_CONV switch with its error. The im2col path's own tests: tests/test_ops_conv.cpp.
 #include <doctest/doctest.h>
@@ -45,12 +45,15 @@ double bound(int64_t n) { return 8.0 * std::sqrt(double(n)) * double(std::numeri
 
 struct Case { int64_t N, C, H, W, OUT, pad; bool bias; };
 
-// The largest error seen in units of sqrt(n) eps, over all cases of a kernel size (printed at the end).
-double worst_seen[2] = {0, 0};
+// The largest error seen in units of sqrt(n) eps, over all cases of F(2,3), F(2,5) and F(4,3)
+// (printed at the end).
+double worst_seen[3] = {0, 0, 0};
 
-void check_winograd_against_direct(const Case& k, int64_t K, double factor, uint64_t seed) {
-    const ScopedEnv path("CONTRAST_CONV", "winograd");
-    REQUIRE(choose_conv_algo(k.N, k.C, k.H, k.W, k.OUT, K, K, 1) == ConvAlgo::Winograd);
+// algo: ConvAlgo::Winograd (F(2x2,KxK)) or ConvAlgo::Winograd4x4 (F(4x4,3x3)).
+void check_winograd_against_direct(const Case& k, int64_t K, ConvAlgo algo, double factor, uint64_t seed) {
+    const bool four = algo == ConvAlgo::Winograd4x4;
+    const ScopedEnv path("CONTRAST_CONV", four ? "winograd4x4" : "winograd");
+    REQUIRE(choose_conv_algo(k.N, k.C, k.H, k.W, k.OUT, K, K, 1) == algo);
     const Conv g{k.N, k.C, k.H, k.W, k.OUT, K, K, 1, k.pad, k.bias};
     Generator gen(seed);
     Tensor x = Tensor::randn({k.N, k.C, k.H, k.W}, gen).requires_grad_();
@@ -68,7 +71,7 @@ void check_winograd_against_direct(const Case& k, int64_t K, double factor, uint
     const double unit = bound(1) / 8;   // sqrt(n) eps for n = 1
     const double seen = std::max({ey / std::sqrt(double(ny)), edx / std::sqrt(double(ndx)),
                                   edw / std::sqrt(double(ndw))}) / unit;
-    double& worst = worst_seen[K == 5];
+    double& worst = worst_seen[four ? 2 : K == 5];
     worst = std::max(worst, seen);
     INFO("relative errors y " << ey << " dx " << edx << " dw " << edw << "; the largest " << seen
                               << " sqrt(n) eps, the bound " << factor * 8);
@@ -96,7 +99,7 @@ TEST_CASE("conv2d winograd: forward, dx and dw against a float64 direct convolut
     uint64_t seed = 140;
     for (const Case& k : cases) {
         INFO("N" << k.N << " C" << k.C << " H" << k.H << " W" << k.W << " OUT" << k.OUT << " pad " << k.pad);
-        check_winograd_against_direct(k, 3, 1.0, seed++);
+        check_winograd_against_direct(k, 3, ConvAlgo::Winograd, 1.0, seed++);
     }
     MESSAGE("F(2,3): largest error " << worst_seen[0] << " sqrt(n) eps");
 }
@@ -123,22 +126,50 @@ TEST_CASE("conv2d winograd 5x5: forward, dx and dw against a float64 direct conv
     uint64_t seed = 240;
     for (const Case& k : cases) {
         INFO("N" << k.N << " C" << k.C << " H" << k.H << " W" << k.W << " OUT" << k.OUT << " pad " << k.pad);
-        check_winograd_against_direct(k, 5, 4.0, seed++);
+        check_winograd_against_direct(k, 5, ConvAlgo::Winograd, 4.0, seed++);
     }
     MESSAGE("F(2,5): largest error " << worst_seen[1] << " sqrt(n) eps");
+}
+
+TEST_CASE("conv2d winograd 4x4: F(4x4,3x3) forward, dx and dw against a float64 direct convolution") {
+    // F(4,3)'s transforms share F(2,5)'s B (entries up to 5), its A^T holds 4 and 8 and its G 1/6
+    // and 1/24 (inexact in float32), so it rounds more than F(2,3). Measured on the cases below: at
+    // most 4.7 sqrt(n) eps, 2.5 on the two E2-sized layers, except y of the first case, 15.2: one
+    // tile and n = 9, where the transforms' own rounding (which does not shrink with n) dominates.
+    // The bound is F(2,5)'s, 32 sqrt(n) eps; a wrong coefficient errs by O(1).
+    // N, C, H, W, OUT, pad, bias
+    const std::vector<Case> cases{
+        {1, 1, 6, 6, 1, 0, true},      // C = 1, OUT = 1, no padding: exactly one 4x4 output tile
+        {2, 3, 7, 9, 2, 1, false},     // odd H and W: the last tiles hang 1 and 3 over the edge
+        {3, 2, 10, 5, 4, 1, true},     // H = 10 (a tile and a half), W = 5
+        {2, 2, 4, 4, 3, 2, true},      // padding 2: the outer tiles read only padding on one side
+        {1, 2, 3, 3, 2, 3, false},     // padding 3 > the kernel's reach: whole tiles of zeros
+        {2, 5, 9, 7, 1, 0, true},      // OUT = 1, no padding, odd sizes
+        {1, 4, 1, 1, 3, 1, false},     // a 1x1 image with padding 1: a 1x1 output
+        {4, 16, 8, 8, 8, 1, true},     // an 8x8 layer, E2's last stage: 2x2 tiles per image
+        {3, 24, 30, 31, 40, 1, false}, // larger planes, several blocks share the dw sum
+        {2, 32, 32, 32, 32, 1, true},  // E2's 32 -> 32 layer at 32x32 (2 images)
+    };
+    uint64_t seed = 340;
+    for (const Case& k : cases) {
+        INFO("N" << k.N << " C" << k.C << " H" << k.H << " W" << k.W << " OUT" << k.OUT << " pad " << k.pad);
+        check_winograd_against_direct(k, 3, ConvAlgo::Winograd4x4, 4.0, seed++);
+    }
+    MESSAGE("F(4,3): largest error " << worst_seen[2] << " sqrt(n) eps");
 }
 
 namespace {
 
 // y, dx, dw and db of both paths on one layer (batch 4, padding K/2), each within `factor` times the
 // bound of the exact result, so within twice that of each other.
-void check_agreement(int64_t C, int64_t OUT, int64_t HW, int64_t K, double factor, uint64_t seed) {
+void check_agreement(int64_t C, int64_t OUT, int64_t HW, int64_t K, const char* winograd, double factor,
+                     uint64_t seed) {
     Generator gen(seed);
     const int64_t pad = K / 2;
     Tensor x = Tensor::randn({4, C, HW, HW}, gen), w = Tensor::randn({OUT, C, K, K}, gen) * 0.1f;
     Tensor b = Tensor::randn({OUT}, gen), dy = Tensor::randn({4, OUT, HW, HW}, gen);
     std::vector<Tensor> out[2];
-    const char* paths[2] = {"im2col", "winograd"};
+    const char* paths[2] = {"im2col", winograd};
     for (int p = 0; p < 2; ++p) {
         const ScopedEnv path("CONTRAST_CONV", paths[p]);
         Tensor xp = x.clone().requires_grad_(), wp = w.clone().requires_grad_(), bp = b.clone().requires_grad_();
@@ -158,8 +189,9 @@ void check_agreement(int64_t C, int64_t OUT, int64_t HW, int64_t K, double facto
 }  // namespace
 
 TEST_CASE("conv2d winograd: agrees with the im2col path") {
-    SUBCASE("E2's 32 -> 32 3x3 layer") { check_agreement(32, 32, 32, 3, 1.0, 150); }
-    SUBCASE("E1's 32 -> 64 5x5 layer") { check_agreement(32, 64, 14, 5, 4.0, 151); }
+    SUBCASE("E2's 32 -> 32 3x3 layer") { check_agreement(32, 32, 32, 3, "winograd", 1.0, 150); }
+    SUBCASE("E1's 32 -> 64 5x5 layer") { check_agreement(32, 64, 14, 5, "winograd", 4.0, 151); }
+    SUBCASE("E2's 64 -> 64 3x3 layer, F(4x4,3x3)") { check_agreement(64, 64, 16, 3, "winograd4x4", 4.0, 152); }
 }
 
 TEST_CASE("conv2d winograd: gradient check") {
@@ -185,6 +217,16 @@ TEST_CASE("conv2d winograd: gradient check") {
         check_grad([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 1, 0); },
                    {Tensor::randn({1, 3, 7, 6}, g), Tensor::randn({2, 3, 5, 5}, g)}, step);
     }
+    SUBCASE("F(4x4,3x3), padding 1, bias, a tile and a half") {   // rounds like F(2,5): the same step
+        const ScopedEnv four("CONTRAST_CONV", "winograd4x4");
+        check_grad([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], 1, 1); },
+                   {Tensor::randn({2, 2, 6, 5}, g), Tensor::randn({3, 2, 3, 3}, g), Tensor::randn({3}, g)}, step);
+    }
+    SUBCASE("F(4x4,3x3), padding 0, no bias, batch 1") {
+        const ScopedEnv four("CONTRAST_CONV", "winograd4x4");
+        check_grad([](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), 1, 0); },
+                   {Tensor::randn({1, 3, 9, 7}, g), Tensor::randn({2, 3, 3, 3}, g)}, step);
+    }
 }
 
 TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
@@ -199,13 +241,21 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 1, 1, 1) == ConvAlgo::Im2col);   // 1x1
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 7, 7, 1) == ConvAlgo::Im2col);   // 7x7
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 3, 5, 1) == ConvAlgo::Im2col);   // 3x5
+        const ScopedEnv four("CONTRAST_CONV", "winograd4x4");   // F(4x4,3x3) for 3x3 only
+        CHECK(choose_conv_algo(8, 3, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
+        CHECK(choose_conv_algo(8, 32, 32, 32, 32, 5, 5, 1) == ConvAlgo::Winograd);     // 5x5: F(2x2,5x5)
+        CHECK(choose_conv_algo(8, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);      // stride 2
     }
-    SUBCASE("auto (or unset, or empty) is the measured rule: from 16 input channels on 8x8 or larger, 3x3 and 5x5") {
+    SUBCASE("auto (or unset, or empty) is the measured rule: on 8x8 or larger, F(4x4,3x3) from 8 input "
+            "channels, F(2x2,5x5) from 16") {
         for (const char* v : {"auto", "", static_cast<const char*>(nullptr)}) {
             const ScopedEnv env("CONTRAST_CONV", v);
-            CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd);
-            CHECK(choose_conv_algo(512, 16, 8, 8, 32, 3, 3, 1) == ConvAlgo::Winograd);
+            CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
+            CHECK(choose_conv_algo(512, 16, 8, 8, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
+            CHECK(choose_conv_algo(512, 8, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
+            CHECK(choose_conv_algo(512, 4, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);
             CHECK(choose_conv_algo(512, 3, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);    // E2's first layer
+            CHECK(choose_conv_algo(256, 8, 14, 14, 64, 5, 5, 1) == ConvAlgo::Im2col);    // 5x5: from 16
             CHECK(choose_conv_algo(512, 64, 4, 4, 64, 3, 3, 1) == ConvAlgo::Im2col);     // 4x4: not measured
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);
             CHECK(choose_conv_algo(256, 32, 14, 14, 64, 5, 5, 1) == ConvAlgo::Winograd);   // E1's second layer
@@ -215,7 +265,7 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
     SUBCASE("an unknown value is an error naming the choices, from conv2d too") {
         const ScopedEnv env("CONTRAST_CONV", "fft");
         CHECK_THROWS_WITH_AS(choose_conv_algo(1, 1, 4, 4, 1, 3, 3, 1),
-                             doctest::Contains("conv2d: CONTRAST_CONV=fft is not one of: auto, im2col, winograd"),
+                             doctest::Contains("conv2d: CONTRAST_CONV=fft is not one of: auto, im2col, winograd, winograd4x4"),
                              ValueError);
         CHECK_THROWS_WITH_AS(conv2d(Tensor::ones({1, 1, 4, 4}), Tensor::ones({1, 1, 3, 3})),
                              doctest::Contains("CONTRAST_CONV=fft"), ValueError);

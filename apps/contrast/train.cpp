@@ -162,9 +162,10 @@ EpochResult run_epoch(Run& r, const TrainOptions& options) {
 
 // The on-line check, the epoch's line and metrics.csv row, a collapse warning, the checkpoints.
 void end_epoch(Run& r, const EpochResult& e) {
-    if (!dist::is_main()) {   // rank 0 alone checks, reports and writes; the others train on
+    if (!dist::is_main()) {   // rank 0 alone checks, reports and writes; the others sleep until it is done
         r.progress.epoch_loss_sum = 0;
         r.progress.epoch_batches = 0;
+        dist::wait_for_all();
         return;
     }
     const double wait_share = r.loader->stats().wait_seconds / std::max(e.seconds, 1e-9);
@@ -192,6 +193,7 @@ void end_epoch(Run& r, const EpochResult& e) {
     if (improved) r.progress.best = p1;
     save(r, r.last_path, r.epoch + 1);
     if (improved) save(r, r.best_path, r.epoch + 1);
+    dist::wait_for_all();
 }
 
 }  // namespace

@@ -211,15 +211,17 @@ void end_epoch(TextRun& r, double seconds, double tokens) {
     std::printf("epoch %ld/%ld  loss %.4f  dev Spearman x100 %.2f  lr %.3g  %.1f s  %.0f tokens/s%s\n", long(r.epoch + 1),
                 long(r.c.epochs), mean_loss, 100 * dev, double(lr), seconds, tokens_per_second,
                 r.parallel.epoch_note().c_str());
-    if (!dist::is_main()) return;   // rank 0 alone writes
-    std::ostringstream row;
-    row << r.epoch + 1 << ',' << mean_loss << ',' << 100 * dev << ',' << lr << ',' << seconds << ',' << tokens_per_second
-        << '\n';
-    append_text(r.c.out + "/metrics.csv", row.str());
-    const bool improved = dev > r.progress.best;
-    if (improved) r.progress.best = dev;
-    r.save(r.last_path, r.epoch + 1);
-    if (improved) r.save(r.best_path, r.epoch + 1);
+    if (dist::is_main()) {   // rank 0 alone writes
+        std::ostringstream row;
+        row << r.epoch + 1 << ',' << mean_loss << ',' << 100 * dev << ',' << lr << ',' << seconds << ','
+            << tokens_per_second << '\n';
+        append_text(r.c.out + "/metrics.csv", row.str());
+        const bool improved = dev > r.progress.best;
+        if (improved) r.progress.best = dev;
+        r.save(r.last_path, r.epoch + 1);
+        if (improved) r.save(r.best_path, r.epoch + 1);
+    }
+    dist::wait_for_all();   // the other ranks sleep while rank 0 checks dev and writes
 }
 
 }  // namespace
@@ -247,6 +249,7 @@ int train_text(const TextMethod& method, RunConfig c, const TrainOptions& option
         r.progress.best = r.dev_spearman();
         std::printf("before training: dev Spearman x100 %.2f\n", 100 * r.progress.best);
         if (dist::is_main()) r.save(r.best_path, 0);
+        dist::wait_for_all();
     }
     const InterruptCatcher interrupts;
     for (; r.epoch < r.c.epochs; ++r.epoch) {

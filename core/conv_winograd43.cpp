@@ -1,0 +1,312 @@
+// Winograd F(4x4,3x3)'s transforms, for the 3x3 layers with room for 4x4 output tiles (Lavin & Gray
+// 2015; the driver that blocks the batch and runs the 36 GEMMs is core/conv_winograd.cpp's, shared
+// with F(2x2,3x3) and F(2x2,5x5)). A 4x4 output tile of a 3x3 convolution needs a 6x6 input tile d:
+//     Y = A^T [ (G g G^T) . (B^T d B) ] A
+// with the interpolation points 0, 1, -1, 2, -2 and infinity, the same B as F(2x2,5x5)'s:
+//           [4  0 -5  0  1  0]          [ 1/4    0     0  ]
+//           [0 -4 -4  1  1  0]          [-1/6  -1/6  -1/6 ]          [1 1  1 1  1 0]
+//     B^T = [0  4 -4 -1  1  0]      G = [-1/6   1/6  -1/6 ]    A^T = [0 1 -1 2 -2 0]
+//           [0 -2 -1  2  1  0]          [1/24  1/12   1/6 ]          [0 1  1 4  4 0]
+//           [0  2 -1 -2  1  0]          [1/24 -1/12   1/6 ]          [0 1 -1 8 -8 1]
+//           [0  4  0 -5  0  1]          [  0     0     1  ]
+// Verified before writing this file with numpy in float64: A^T[(G g G^T).(B^T d B)]A for random 6x6 d
+// and 3x3 g equals the direct correlation to 4e-14; tests/test_conv_winograd.cpp checks the code
+// against a float64 direct convolution. 36 multiplications per 16 outputs and channel pair where
+// F(2x2,3x3) needs 64 (1.8x fewer), and its V and M hold 2.25 values per output where F(2,3)'s hold 4,
+// so the transforms move less data too. The price is rounding: A's 8 and B's 5 grow the values, and
+// G's 1/6 and 1/24 are inexact in float32 (the test states the bound and what was measured).
+// The passes along a tile row's rows run over whole contiguous rows. Along the tiles' columns, tile tx
+// reads the padded columns 4tx .. 4tx+5, a stride-4 pattern that does not vectorise, so those passes
+// first split a row into four phases, p[k * PS + i] = row[4i + k] (PS = TW + 1): a tile's six columns
+// are then phases 0..3 at i = tx and phases 0, 1 at i = tx + 1, each contiguous over the tiles.
+// `#pragma GCC ivdep`: the inputs and outputs of a pass never overlap, which GCC cannot prove for this
+// many pointers into one buffer (without it every pass stays scalar).
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/conv_winograd_tiles.h"
+
+namespace ct::detail {
+namespace {
+
+// u = G a for the 3 values a[0], a[k], a[2k] (one column or row of a kernel): 6 values, u[l*ku].
+inline void g_apply(const float* a, int64_t k, float* u, int64_t ku) {
+    const float a0 = a[0], a1 = a[k], a2 = a[2 * k];
+    const float even = a0 + a2, even4 = a0 + 4.f * a2;
+    u[0] = 0.25f * a0;
+    u[ku] = -(even + a1) / 6.f;
+    u[2 * ku] = -(even - a1) / 6.f;
+    u[3 * ku] = (even4 + 2.f * a1) / 24.f;
+    u[4 * ku] = (even4 - 2.f * a1) / 24.f;
+    u[5 * ku] = a2;
+}
+
+// g = G^T u for 6 values u[0], u[k], ..., u[5k]: 3 values, g[l*kg] (+=).
+inline void gt_add(const float* u, int64_t k, float* g, int64_t kg) {
+    const float u0 = u[0], u1 = u[k], u2 = u[2 * k], u3 = u[3 * k], u4 = u[4 * k], u5 = u[5 * k];
+    const float s = -(u1 + u2) / 6.f, d = -(u1 - u2) / 6.f, S = (u3 + u4) / 24.f, D = (u3 - u4) / 24.f;
+    g[0] += 0.25f * u0 + s + S;
+    g[kg] += d + 2.f * D;
+    g[2 * kg] += s + 4.f * S + u5;
+}
+
+// U[xi, o, c] = (G g G^T)[xi] for g = w[o, c]: (36, OUT, C)
+void transform_weights(const WinogradShape& s, const float* w, float* U) {
+    const int64_t OC = s.OUT * s.C;
+    for (int64_t k = 0; k < OC; ++k) {
+        float Gg[6][3];   // G g: G combines the kernel's rows, column by column
+        for (int j = 0; j < 3; ++j) g_apply(w + k * 9 + j, 3, &Gg[0][j], 3);
+        for (int i = 0; i < 6; ++i) g_apply(Gg[i], 1, U + (6 * i) * OC + k, OC);   // (G g) G^T
+    }
+}
+
+// dw[o, c] += G^T dU[., o, c] G, the adjoint of transform_weights.
+void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
+    const int64_t OC = s.OUT * s.C;
+    for (int64_t k = 0; k < OC; ++k) {
+        float r[6][3] = {};   // dU G: G^T combines each row's 6 columns
+        for (int i = 0; i < 6; ++i) gt_add(dU + (6 * i) * OC + k, OC, r[i], 1);
+        for (int j = 0; j < 3; ++j) gt_add(&r[0][j], 3, dw + k * 9 + j, 3);   // G^T (dU G)
+    }
+}
+
+// p[k*PS + i] = row[4i + k] for i < n and k < 4: a row's four phases.
+inline void deinterleave4(const float* row, int64_t n, int64_t PS, float* p) {
+    float *p0 = p, *p1 = p0 + PS, *p2 = p1 + PS, *p3 = p2 + PS;
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) {
+        p0[i] = row[4 * i];
+        p1[i] = row[4 * i + 1];
+        p2[i] = row[4 * i + 2];
+        p3[i] = row[4 * i + 3];
+    }
+}
+
+// row[4i + k] = p[k*PS + i] for i < n and k < 4: the inverse of deinterleave4.
+inline void interleave4(const float* p, int64_t n, int64_t PS, float* row) {
+    const float *p0 = p, *p1 = p0 + PS, *p2 = p1 + PS, *p3 = p2 + PS;
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) {
+        row[4 * i] = p0[i];
+        row[4 * i + 1] = p1[i];
+        row[4 * i + 2] = p2[i];
+        row[4 * i + 3] = p3[i];
+    }
+}
+
+// V[xi, c, t] = (B^T d B)[xi] for the 6x6 input tile d of tile t = (j, ty, tx) of images n0..n0+nb:
+// (36, C, nb*TH*TW).
+void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V) {
+    const WinogradShape& s = t.s;
+    const int64_t T = nb * t.tiles(), TW = t.TW, CT = s.C * T, PS = TW + 1, RS = 4 * PS;   // RS >= WP
+    std::vector<float> buf(size_t(18 * RS));
+    float* r = buf.data();   // r[k*RS + xx]: input row 4ty - pad + k, column xx - pad (0 outside)
+    float* q = r + 6 * RS;   // q[k*RS + xx]: row k of B^T d
+    float* qp = q + 6 * RS;  // the same rows in phases
+    for (int64_t task = 0; task < nb * s.C * t.TH; ++task) {
+        const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
+        load_padded_rows(t, x + ((n0 + j) * s.C + c) * s.H * s.W, ty, r, RS);
+#pragma GCC ivdep
+        for (int64_t e = 0; e < RS; ++e) {   // B^T along the rows
+            const float d0 = r[e], d1 = r[RS + e], d2 = r[2 * RS + e];
+            const float d3 = r[3 * RS + e], d4 = r[4 * RS + e], d5 = r[5 * RS + e];
+            const float a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, ee = 2.f * (d3 - d1);
+            q[e] = 4.f * d0 - 5.f * d2 + d4;
+            q[RS + e] = a + b;
+            q[2 * RS + e] = a - b;
+            q[3 * RS + e] = cc + ee;
+            q[4 * RS + e] = cc - ee;
+            q[5 * RS + e] = 4.f * d1 - 5.f * d3 + d5;
+        }
+        for (int64_t k = 0; k < 6; ++k) deinterleave4(q + k * RS, PS, PS, qp + k * RS);
+        const int64_t t0 = (j * t.TH + ty) * TW;
+        for (int64_t k = 0; k < 6; ++k) {   // and along each tile's columns
+            const float *p0 = qp + k * RS, *p1 = p0 + PS, *p2 = p1 + PS, *p3 = p2 + PS;
+            float* v0 = V + ((6 * k) * s.C + c) * T + t0;
+            float *v1 = v0 + CT, *v2 = v1 + CT, *v3 = v2 + CT, *v4 = v3 + CT, *v5 = v4 + CT;
+#pragma GCC ivdep
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float d0 = p0[tx], d1 = p1[tx], d2 = p2[tx], d3 = p3[tx], d4 = p0[tx + 1], d5 = p1[tx + 1];
+                const float a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, ee = 2.f * (d3 - d1);
+                v0[tx] = 4.f * d0 - 5.f * d2 + d4;
+                v1[tx] = a + b;
+                v2[tx] = a - b;
+                v3[tx] = cc + ee;
+                v4[tx] = cc - ee;
+                v5[tx] = 4.f * d1 - 5.f * d3 + d5;
+            }
+        }
+    }
+}
+
+// y[n0+j, o, 4ty + a, 4tx + b] = (A^T M A)[a, b] + bias[o], cropped to HO x WO.
+void transform_output(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb, float* y) {
+    const WinogradShape& s = t.s;
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T;
+    std::vector<float> buf(size_t(24 * TW + 4 * TW + 4 * TW));
+    float* r = buf.data();        // r[(6a + jj) * TW + tx]: (A^T M)[a, jj] of tile tx
+    float* out = r + 24 * TW;     // out[b * TW + tx]: one output row, column 4tx + b
+    float* row = out + 4 * TW;    // the same row in order
+    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
+        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
+        const float bo = bias ? bias[o] : 0.f;
+        const float* m = M + o * T + (j * t.TH + ty) * TW;   // m[xi * st + tx]
+        for (int64_t jj = 0; jj < 6; ++jj) {   // A^T along the tiles' rows
+            const float *m0 = m + jj * st, *m1 = m0 + 6 * st, *m2 = m1 + 6 * st;
+            const float *m3 = m2 + 6 * st, *m4 = m3 + 6 * st, *m5 = m4 + 6 * st;
+            float *r0 = r + jj * TW, *r1 = r0 + 6 * TW, *r2 = r1 + 6 * TW, *r3 = r2 + 6 * TW;
+#pragma GCC ivdep
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float s12 = m1[tx] + m2[tx], d12 = m1[tx] - m2[tx];
+                const float s34 = m3[tx] + m4[tx], d34 = m3[tx] - m4[tx];
+                r0[tx] = m0[tx] + s12 + s34;
+                r1[tx] = d12 + 2.f * d34;
+                r2[tx] = s12 + 4.f * s34;
+                r3[tx] = d12 + 8.f * d34 + m5[tx];
+            }
+        }
+        for (int64_t a = 0; a < 4 && 4 * ty + a < HO; ++a) {   // and along their columns
+            const float *r0 = r + 6 * a * TW, *r1 = r0 + TW, *r2 = r1 + TW, *r3 = r2 + TW, *r4 = r3 + TW,
+                        *r5 = r4 + TW;
+            float *o0 = out, *o1 = o0 + TW, *o2 = o1 + TW, *o3 = o2 + TW;
+#pragma GCC ivdep
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float s12 = r1[tx] + r2[tx], d12 = r1[tx] - r2[tx];
+                const float s34 = r3[tx] + r4[tx], d34 = r3[tx] - r4[tx];
+                o0[tx] = r0[tx] + s12 + s34 + bo;
+                o1[tx] = d12 + 2.f * d34 + bo;
+                o2[tx] = s12 + 4.f * s34 + bo;
+                o3[tx] = d12 + 8.f * d34 + r5[tx] + bo;
+            }
+            interleave4(out, TW, TW, row);
+            std::memcpy(y + (((n0 + j) * s.OUT + o) * HO + 4 * ty + a) * WO, row, size_t(WO) * sizeof(float));
+        }
+    }
+}
+
+// dM[xi, o, t] = (A dY A^T)[xi] for the 4x4 tile of dy (zero past HO x WO): (36, OUT, nb*TH*TW).
+void transform_output_gradient(const Tiling& t, const float* dy, int64_t n0, int64_t nb, float* dM) {
+    const WinogradShape& s = t.s;
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), RS = 4 * TW, st = s.OUT * T;
+    std::vector<float> buf(size_t(RS + 4 * RS + 6 * RS));
+    float* row = buf.data();   // one dy row, zero past WO
+    float* e = row + RS;       // e[i*RS + b*TW + tx]: dy row 4ty + i, column 4tx + b, in phases
+    float* f = e + 4 * RS;     // f[k*RS + ...]: row k of A dY, in the same phases
+    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
+        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
+        for (int64_t i = 0; i < 4; ++i) {
+            std::fill(row, row + RS, 0.f);
+            if (4 * ty + i < HO)
+                std::memcpy(row, dy + (((n0 + j) * s.OUT + o) * HO + 4 * ty + i) * WO, size_t(WO) * sizeof(float));
+            deinterleave4(row, TW, TW, e + i * RS);
+        }
+#pragma GCC ivdep
+        for (int64_t x = 0; x < RS; ++x) {   // A along the rows
+            const float a0 = e[x], a1 = e[RS + x], a2 = e[2 * RS + x], a3 = e[3 * RS + x];
+            const float s02 = a0 + a2, s13 = a1 + a3, s02b = a0 + 4.f * a2, s13b = 2.f * a1 + 8.f * a3;
+            f[x] = a0;
+            f[RS + x] = s02 + s13;
+            f[2 * RS + x] = s02 - s13;
+            f[3 * RS + x] = s02b + s13b;
+            f[4 * RS + x] = s02b - s13b;
+            f[5 * RS + x] = a3;
+        }
+        const int64_t t0 = (j * t.TH + ty) * TW;
+        for (int64_t k = 0; k < 6; ++k) {   // and along each tile's columns
+            const float *b0 = f + k * RS, *b1 = b0 + TW, *b2 = b1 + TW, *b3 = b2 + TW;
+            float* d0 = dM + ((6 * k) * s.OUT + o) * T + t0;
+            float *d1 = d0 + st, *d2 = d1 + st, *d3 = d2 + st, *d4 = d3 + st, *d5 = d4 + st;
+#pragma GCC ivdep
+            for (int64_t tx = 0; tx < TW; ++tx) {
+                const float s02 = b0[tx] + b2[tx], s13 = b1[tx] + b3[tx];
+                const float s02b = b0[tx] + 4.f * b2[tx], s13b = 2.f * b1[tx] + 8.f * b3[tx];
+                d0[tx] = b0[tx];
+                d1[tx] = s02 + s13;
+                d2[tx] = s02 - s13;
+                d3[tx] = s02b + s13b;
+                d4[tx] = s02b - s13b;
+                d5[tx] = b3[tx];
+            }
+        }
+    }
+}
+
+// dx[n0+j, c] += B dV B^T of every tile, cropped to H x W. One task per (image, channel) plane:
+// neighbouring tiles overlap by two rows and columns.
+void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb, float* dx) {
+    const WinogradShape& s = t.s;
+    const int64_t T = nb * t.tiles(), TW = t.TW, CT = s.C * T, PS = TW + 1, RS = 4 * PS;
+    std::vector<float> buf(size_t(8 * RS));
+    float* q = buf.data();        // q[i*RS + p*PS + i']: (dV B^T) row i, padded column 4i' + p
+    float* sum = q + 6 * RS;      // one output row of B (dV B^T), in the same phases
+    float* row = sum + RS;        // the same row in order
+    for (int64_t task = 0; task < nb * s.C; ++task) {
+        const int64_t j = task / s.C, c = task % s.C;
+        float* plane = dx + ((n0 + j) * s.C + c) * s.H * s.W;
+        for (int64_t ty = 0; ty < t.TH; ++ty) {
+            const int64_t t0 = (j * t.TH + ty) * TW;
+            for (int64_t i = 0; i < 6; ++i) {   // dV B^T along each tile's columns
+                const float* v0 = dV + ((6 * i) * s.C + c) * T + t0;
+                const float *v1 = v0 + CT, *v2 = v1 + CT, *v3 = v2 + CT, *v4 = v3 + CT, *v5 = v4 + CT;
+                float *p0 = q + i * RS, *p1 = p0 + PS, *p2 = p1 + PS, *p3 = p2 + PS;
+#pragma GCC ivdep
+                for (int64_t tx = 0; tx < TW; ++tx) {   // columns 4tx .. 4tx+3
+                    const float m = v1[tx] - v2[tx], p = v1[tx] + v2[tx];
+                    const float n = v3[tx] - v4[tx], pq = v3[tx] + v4[tx];
+                    p0[tx] = 4.f * v0[tx];
+                    p1[tx] = -4.f * m - 2.f * n + 4.f * v5[tx];
+                    p2[tx] = -5.f * v0[tx] - 4.f * p - pq;
+                    p3[tx] = m + 2.f * n - 5.f * v5[tx];
+                }
+                p0[TW] = p1[TW] = p2[TW] = p3[TW] = 0.f;
+#pragma GCC ivdep
+                for (int64_t tx = 0; tx < TW; ++tx) {   // columns 4tx + 4, 4tx + 5: the next tile's first two
+                    p0[tx + 1] += v0[tx] + v1[tx] + v2[tx] + v3[tx] + v4[tx];
+                    p1[tx + 1] += v5[tx];
+                }
+            }
+            const float *q0 = q, *q1 = q0 + RS, *q2 = q1 + RS, *q3 = q2 + RS, *q4 = q3 + RS, *q5 = q4 + RS;
+            for (int64_t a = 0; a < 6; ++a) {   // B (.): the same combination of the rows
+                const int64_t ih = 4 * ty - s.pad + a;
+                if (ih < 0 || ih >= s.H) continue;
+                switch (a) {
+                case 0:
+#pragma GCC ivdep
+                    for (int64_t x = 0; x < RS; ++x) sum[x] = 4.f * q0[x];
+                    break;
+                case 1:
+#pragma GCC ivdep
+                    for (int64_t x = 0; x < RS; ++x)
+                        sum[x] = -4.f * (q1[x] - q2[x]) - 2.f * (q3[x] - q4[x]) + 4.f * q5[x];
+                    break;
+                case 2:
+#pragma GCC ivdep
+                    for (int64_t x = 0; x < RS; ++x) sum[x] = -5.f * q0[x] - 4.f * (q1[x] + q2[x]) - (q3[x] + q4[x]);
+                    break;
+                case 3:
+#pragma GCC ivdep
+                    for (int64_t x = 0; x < RS; ++x) sum[x] = (q1[x] - q2[x]) + 2.f * (q3[x] - q4[x]) - 5.f * q5[x];
+                    break;
+                case 4:
+#pragma GCC ivdep
+                    for (int64_t x = 0; x < RS; ++x) sum[x] = q0[x] + q1[x] + q2[x] + q3[x] + q4[x];
+                    break;
+                default: std::copy(q5, q5 + RS, sum); break;
+                }
+                interleave4(sum, PS, PS, row);
+                float* dst = plane + ih * s.W;
+                const float* src = row + s.pad;
+#pragma GCC ivdep
+                for (int64_t iw = 0; iw < s.W; ++iw) dst[iw] += src[iw];
+            }
+        }
+    }
+}
+
+}  // namespace
+
+const WinogradTransforms kWinograd4x4_3x3{transform_weights, add_weight_gradient, transform_input,
+                                          transform_output, transform_output_gradient, add_input_gradient};
+
+}  // namespace ct::detail
