@@ -21,9 +21,10 @@
 // calls BLAS inside a parallel region (STYLE.md's rule is against oversubscription): OpenBLAS's
 // OpenMP build, which the Makefile links, runs a call made inside an active region on the calling
 // thread alone, which is what these small products want. The forward and input-gradient products
-// whose B fits L1 (E1's) skip BLAS's packing and zeroing: core/gemm_small.h. The first version ran im2col's scheme (one
-// 16 MB chunk, 2-thread GEMMs, transforms in their own parallel regions) and was 1.4-2x SLOWER than
-// im2col on every E2 layer; blocked, it is faster on all but the 3-channel one (docs/PERFORMANCE.md).
+// whose B fits L1 (E1's) skip BLAS's packing and zeroing: core/gemm_small.h. The first version ran
+// im2col's scheme (one 16 MB chunk, 2-thread GEMMs, transforms in their own parallel regions) and was
+// 1.4-2x SLOWER than im2col on every E2 layer; blocked, it is faster on all but the 3-channel one
+// (docs/PERFORMANCE.md).
 // Blocks own whole images, so the input gradient's overlapping tiles never race across threads.
 // F(2x2,5x5) (E1's 5x5 layers) runs through the same driver with 6x6 tiles and 36 products (alpha^2
 // for a tile side alpha, core/conv_winograd_tiles.h); the 1 MB block holds one image of E1's 32 -> 64
