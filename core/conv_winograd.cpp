@@ -360,11 +360,14 @@ ConvAlgo choose_conv_algo(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OU
     // 5x5 (F(2x2,5x5); --e1), E1's two layers, batch 256, pad 2, load 4.8-5.3 (two training runs):
     //                        1->32 @28   200/552 vs 616/1444 (0.33x/0.38x)
     //                        32->64 @14  1482/5048 vs 968/2588 (1.53x/1.95x)
-    // 36 products of inner dimension C against im2col's one of 25 C: Winograd from 16 input channels
-    // (F(2,3)'s first rule); the switch between 1 and 32 channels was not measured for 5x5.
+    // 36 products of inner dimension C against im2col's one of 25 C. Where it switches, c -> 64, batch
+    // 256, after the faster transforms and gemm_small (git 0c901f4, load 2.8-4.4), @14 / @28:
+    //   c = 1 0.45x/0.54x, 0.53x/0.63x   4 0.93x/1.26x, 0.98x/1.12x   8 1.63x/1.90x, 1.75x/1.81x
+    //   16 2.38x/2.50x, 2.13x/2.45x      32 3.30x/3.08x, 2.05x/2.51x
+    // (with sgemm's products, git 1c0fa16: 8 channels 1.09x/1.35x, 1.02x/1.27x): from 8 input channels.
     if (H < 8 || W < 8) return ConvAlgo::Im2col;
     if (KH == 3) return C >= 8 ? ConvAlgo::Winograd4x4 : ConvAlgo::Im2col;
-    return C >= 16 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
+    return C >= 8 ? ConvAlgo::Winograd : ConvAlgo::Im2col;
 }
 
 }  // namespace ct::detail

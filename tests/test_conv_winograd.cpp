@@ -247,7 +247,7 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
         CHECK(choose_conv_algo(8, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);      // stride 2
     }
     SUBCASE("auto (or unset, or empty) is the measured rule: on 8x8 or larger, F(4x4,3x3) from 8 input "
-            "channels, F(2x2,5x5) from 16") {
+            "channels, F(2x2,5x5) from 8") {
         for (const char* v : {"auto", "", static_cast<const char*>(nullptr)}) {
             const ScopedEnv env("CONTRAST_CONV", v);
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
@@ -255,7 +255,8 @@ TEST_CASE("conv2d winograd: CONTRAST_CONV picks the path") {
             CHECK(choose_conv_algo(512, 8, 32, 32, 32, 3, 3, 1) == ConvAlgo::Winograd4x4);
             CHECK(choose_conv_algo(512, 4, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);
             CHECK(choose_conv_algo(512, 3, 32, 32, 32, 3, 3, 1) == ConvAlgo::Im2col);    // E2's first layer
-            CHECK(choose_conv_algo(256, 8, 14, 14, 64, 5, 5, 1) == ConvAlgo::Im2col);    // 5x5: from 16
+            CHECK(choose_conv_algo(256, 8, 14, 14, 64, 5, 5, 1) == ConvAlgo::Winograd);  // 5x5: from 8
+            CHECK(choose_conv_algo(256, 4, 14, 14, 64, 5, 5, 1) == ConvAlgo::Im2col);
             CHECK(choose_conv_algo(512, 64, 4, 4, 64, 3, 3, 1) == ConvAlgo::Im2col);     // 4x4: not measured
             CHECK(choose_conv_algo(512, 32, 32, 32, 32, 3, 3, 2) == ConvAlgo::Im2col);
             CHECK(choose_conv_algo(256, 32, 14, 14, 64, 5, 5, 1) == ConvAlgo::Winograd);   // E1's second layer
