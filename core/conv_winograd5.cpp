@@ -80,9 +80,10 @@ void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
 // chunk of tiles (below) give the vector units long contiguous rows, where a loop over one tile row
 // (7 tiles in a 14x14 image) ran scalar.
 
+using In6 = std::array<const float*, 6>;   // the six input arrays of a 1-D transform
+using Out6 = std::array<float*, 6>;        // and its six outputs
+
 // Six arrays `stride` floats apart from base
-using In6 = std::array<const float*, 6>;
-using Out6 = std::array<float*, 6>;
 template <class T> std::array<T*, 6> six(T* base, int64_t stride) {
     return {base, base + stride, base + 2 * stride, base + 3 * stride, base + 4 * stride, base + 5 * stride};
 }
@@ -146,7 +147,7 @@ inline Floats8 load8(const float* p) { return *reinterpret_cast<const Floats8*>(
 inline void store8(float* p, const Floats8& v) { *reinterpret_cast<Floats8*>(p) = v; }
 
 // The transforms below run over a chunk of whole tile rows at a time: about 128 tiles (a 14x14
-// image's 49 tiles in one chunk), small enough that a chunk's 36 arrays stay in L1.
+// image's 49 tiles in one chunk), small enough that a chunk's arrays stay in L1.
 int64_t chunk_rows(const Tiling& t) { return std::min(t.TH, std::max<int64_t>(1, 128 / t.TW)); }
 
 // The padded input rows 2 ty0 - pad + r (r < 2 rows + 4) of `plane`, all WP columns, split by the
