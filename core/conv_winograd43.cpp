@@ -140,95 +140,79 @@ void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, fl
     }
 }
 
-// y[n0+j, o, 4ty + a, 4tx + b] = (A^T M A)[a, b] + bias[o], cropped to HO x WO.
-void transform_output(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb, float* y) {
-    const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T;
-    std::vector<float> buf(size_t(24 * TW + 4 * TW + 4 * TW));
-    float* r = buf.data();        // r[(6a + jj) * TW + tx]: (A^T M)[a, jj] of tile tx
-    float* out = r + 24 * TW;     // out[b * TW + tx]: one output row, column 4tx + b
-    float* row = out + 4 * TW;    // the same row in order
-    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
-        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
-        const float bo = bias ? bias[o] : 0.f;
-        const float* m = M + o * T + (j * t.TH + ty) * TW;   // m[xi * st + tx]
-        for (int64_t jj = 0; jj < 6; ++jj) {   // A^T along the tiles' rows
-            const float *m0 = m + jj * st, *m1 = m0 + 6 * st, *m2 = m1 + 6 * st;
-            const float *m3 = m2 + 6 * st, *m4 = m3 + 6 * st, *m5 = m4 + 6 * st;
-            float *r0 = r + jj * TW, *r1 = r0 + 6 * TW, *r2 = r1 + 6 * TW, *r3 = r2 + 6 * TW;
-#pragma GCC ivdep
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float s12 = m1[tx] + m2[tx], d12 = m1[tx] - m2[tx];
-                const float s34 = m3[tx] + m4[tx], d34 = m3[tx] - m4[tx];
-                r0[tx] = m0[tx] + s12 + s34;
-                r1[tx] = d12 + 2.f * d34;
-                r2[tx] = s12 + 4.f * s34;
-                r3[tx] = d12 + 8.f * d34 + m5[tx];
-            }
-        }
-        for (int64_t a = 0; a < 4 && 4 * ty + a < HO; ++a) {   // and along their columns
-            const float *r0 = r + 6 * a * TW, *r1 = r0 + TW, *r2 = r1 + TW, *r3 = r2 + TW, *r4 = r3 + TW,
-                        *r5 = r4 + TW;
-            float *o0 = out, *o1 = o0 + TW, *o2 = o1 + TW, *o3 = o2 + TW;
-#pragma GCC ivdep
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float s12 = r1[tx] + r2[tx], d12 = r1[tx] - r2[tx];
-                const float s34 = r3[tx] + r4[tx], d34 = r3[tx] - r4[tx];
-                o0[tx] = r0[tx] + s12 + s34 + bo;
-                o1[tx] = d12 + 2.f * d34 + bo;
-                o2[tx] = s12 + 4.f * s34 + bo;
-                o3[tx] = d12 + 8.f * d34 + r5[tx] + bo;
-            }
-            interleave4(out, TW, TW, row);
-            std::memcpy(y + (((n0 + j) * s.OUT + o) * HO + 4 * ty + a) * WO, row, size_t(WO) * sizeof(float));
-        }
+// out_a = sum_i A^T[a][i] in_i + bias (6 -> 4), elementwise over n tiles; input i at in + i si,
+// output a at out + a so.
+inline void at4(const float* __restrict in, int64_t si, float* __restrict out, int64_t so, int64_t n, float bias) {
+#pragma GCC ivdep   // the output streams never overlap
+    for (int64_t e = 0; e < n; ++e) {
+        const float m1 = in[si + e], m2 = in[2 * si + e], m3 = in[3 * si + e], m4 = in[4 * si + e];
+        const float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+        out[e] = in[e] + s12 + s34 + bias;
+        out[so + e] = d12 + 2.f * d34 + bias;
+        out[2 * so + e] = s12 + 4.f * s34 + bias;
+        out[3 * so + e] = d12 + 8.f * d34 + in[5 * si + e] + bias;
     }
 }
 
-// dM[xi, o, t] = (A dY A^T)[xi] for the 4x4 tile of dy (zero past HO x WO): (36, OUT, nb*TH*TW).
+// out_i = sum_a A^T[a][i] in_a (4 -> 6), the adjoint of at4 without the bias.
+inline void a4(const float* __restrict in, int64_t si, float* __restrict out, int64_t so, int64_t n) {
+#pragma GCC ivdep   // the output streams never overlap
+    for (int64_t e = 0; e < n; ++e) {
+        const float e0 = in[e], e1 = in[si + e], e2 = in[2 * si + e], e3 = in[3 * si + e];
+        const float s02 = e0 + e2, s13 = e1 + e3, s02b = e0 + 4.f * e2, s13b = 2.f * e1 + 8.f * e3;
+        out[e] = e0;
+        out[so + e] = s02 + s13;
+        out[2 * so + e] = s02 - s13;
+        out[3 * so + e] = s02b + s13b;
+        out[4 * so + e] = s02b - s13b;
+        out[5 * so + e] = e3;
+    }
+}
+
+// y[n0+j, o, 4ty + a, 4tx + b] = (A^T M A)[a, b] + bias[o], cropped to HO x WO. One task per output
+// channel, over all T tiles of the block at once (M holds them contiguously): arrays of 28-64 tiles
+// for E2's layers, where a tile row has only 2-8.
+void transform_output(const Tiling& t, const float* M, const float* bias, int64_t n0, int64_t nb, float* y) {
+    const WinogradShape& s = t.s;
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T;
+    std::vector<float> buf(size_t(24 * T + 16 * T + 4 * TW));
+    float* r = buf.data();     // r[(6a + jj) T + t]: (A^T M)[a, jj] of tile t
+    float* Y = r + 24 * T;     // Y[(4a + b) T + t]: output (a, b) of tile t
+    float* row = Y + 16 * T;   // one output row of a tile row, in order
+    for (int64_t o = 0; o < s.OUT; ++o) {
+        const float* m = M + o * T;   // M[xi] of the block's tiles: m + xi st
+        for (int64_t jj = 0; jj < 6; ++jj) at4(m + jj * st, 6 * st, r + jj * T, 6 * T, T, 0.f);   // A^T along i
+        const float bo = bias ? bias[o] : 0.f;
+        for (int64_t a = 0; a < 4; ++a) at4(r + 6 * a * T, T, Y + 4 * a * T, T, T, bo);   // and along jj
+        for (int64_t j = 0; j < nb; ++j)   // the tiles' four columns interleave into output rows
+            for (int64_t ty = 0; ty < t.TH; ++ty)
+                for (int64_t a = 0; a < 4 && 4 * ty + a < HO; ++a) {
+                    interleave4(Y + 4 * a * T + (j * t.TH + ty) * TW, TW, T, row);
+                    std::memcpy(y + (((n0 + j) * s.OUT + o) * HO + 4 * ty + a) * WO, row, size_t(WO) * sizeof(float));
+                }
+    }
+}
+
+// dM[xi, o, t] = (A dY A^T)[xi] for the 4x4 tile of dy (zero past HO x WO): (36, OUT, nb*TH*TW). One
+// task per output channel over the block's tiles, as transform_output.
 void transform_output_gradient(const Tiling& t, const float* dy, int64_t n0, int64_t nb, float* dM) {
     const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), RS = 4 * TW, st = s.OUT * T;
-    std::vector<float> buf(size_t(RS + 4 * RS + 6 * RS));
-    float* row = buf.data();   // one dy row, zero past WO
-    float* e = row + RS;       // e[i*RS + b*TW + tx]: dy row 4ty + i, column 4tx + b, in phases
-    float* f = e + 4 * RS;     // f[k*RS + ...]: row k of A dY, in the same phases
-    for (int64_t task = 0; task < nb * s.OUT * t.TH; ++task) {
-        const int64_t j = task / (s.OUT * t.TH), o = task / t.TH % s.OUT, ty = task % t.TH;
-        for (int64_t i = 0; i < 4; ++i) {
-            std::fill(row, row + RS, 0.f);
-            if (4 * ty + i < HO)
-                std::memcpy(row, dy + (((n0 + j) * s.OUT + o) * HO + 4 * ty + i) * WO, size_t(WO) * sizeof(float));
-            deinterleave4(row, TW, TW, e + i * RS);
-        }
-#pragma GCC ivdep
-        for (int64_t x = 0; x < RS; ++x) {   // A along the rows
-            const float a0 = e[x], a1 = e[RS + x], a2 = e[2 * RS + x], a3 = e[3 * RS + x];
-            const float s02 = a0 + a2, s13 = a1 + a3, s02b = a0 + 4.f * a2, s13b = 2.f * a1 + 8.f * a3;
-            f[x] = a0;
-            f[RS + x] = s02 + s13;
-            f[2 * RS + x] = s02 - s13;
-            f[3 * RS + x] = s02b + s13b;
-            f[4 * RS + x] = s02b - s13b;
-            f[5 * RS + x] = a3;
-        }
-        const int64_t t0 = (j * t.TH + ty) * TW;
-        for (int64_t k = 0; k < 6; ++k) {   // and along each tile's columns
-            const float *b0 = f + k * RS, *b1 = b0 + TW, *b2 = b1 + TW, *b3 = b2 + TW;
-            float* d0 = dM + ((6 * k) * s.OUT + o) * T + t0;
-            float *d1 = d0 + st, *d2 = d1 + st, *d3 = d2 + st, *d4 = d3 + st, *d5 = d4 + st;
-#pragma GCC ivdep
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float s02 = b0[tx] + b2[tx], s13 = b1[tx] + b3[tx];
-                const float s02b = b0[tx] + 4.f * b2[tx], s13b = 2.f * b1[tx] + 8.f * b3[tx];
-                d0[tx] = b0[tx];
-                d1[tx] = s02 + s13;
-                d2[tx] = s02 - s13;
-                d3[tx] = s02b + s13b;
-                d4[tx] = s02b - s13b;
-                d5[tx] = b3[tx];
-            }
-        }
+    const int64_t T = nb * t.tiles(), TW = t.TW, HO = s.HO(), WO = s.WO(), st = s.OUT * T;
+    std::vector<float> buf(size_t(16 * T + 24 * T + 4 * TW));
+    float* E = buf.data();     // E[(4a + b) T + t]: dY[a, b] of tile t
+    float* F = E + 16 * T;     // F[(4i + b) T + t]: (A dY)[i, b]
+    float* row = F + 24 * T;   // one dy row of a tile row, zero past WO
+    for (int64_t o = 0; o < s.OUT; ++o) {
+        for (int64_t j = 0; j < nb; ++j)   // output rows split into the tiles' four columns
+            for (int64_t ty = 0; ty < t.TH; ++ty)
+                for (int64_t a = 0; a < 4; ++a) {
+                    std::fill(row, row + 4 * TW, 0.f);
+                    if (4 * ty + a < HO)
+                        std::memcpy(row, dy + (((n0 + j) * s.OUT + o) * HO + 4 * ty + a) * WO, size_t(WO) * sizeof(float));
+                    deinterleave4(row, TW, T, E + 4 * a * T + (j * t.TH + ty) * TW);
+                }
+        for (int64_t b = 0; b < 4; ++b) a4(E + b * T, 4 * T, F + b * T, 4 * T, T);   // A along a
+        for (int64_t i = 0; i < 6; ++i) a4(F + 4 * i * T, T, dM + (6 * i * s.OUT + o) * T, st, T);   // and along b
     }
 }
 
