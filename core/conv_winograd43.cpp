@@ -95,47 +95,57 @@ inline void interleave4(const float* p, int64_t n, int64_t PS, float* row) {
     }
 }
 
+// The padded input rows 4 ty0 - pad + r (r < 4 rows + 2) of `plane`, split by row and column modulo
+// 4: padded (r, x) goes to P[(r % 4) 4 + x % 4][(r / 4) PW + x / 4], PW = TW + 1, each phase plane PS
+// floats apart. Entry (k, l) of the 6x6 input tiles of tile row ty then lies contiguously over the
+// row's tiles at P[(k % 4) 4 + l % 4] + (ty + k / 4) PW + l / 4.
+void load_phases(const Tiling& t, const float* plane, int64_t ty0, int64_t rows, float* row, float* P, int64_t PS) {
+    const WinogradShape& s = t.s;
+    const int64_t PW = t.TW + 1;
+    for (int64_t r = 0; r < 4 * rows + 2; ++r) {
+        const int64_t ih = 4 * ty0 - s.pad + r;
+        std::fill(row, row + 4 * PW, 0.f);
+        if (ih >= 0 && ih < s.H) std::memcpy(row + s.pad, plane + ih * s.W, size_t(s.W) * sizeof(float));
+        deinterleave4(row, PW, PS, P + (r % 4) * 4 * PS + (r / 4) * PW);
+    }
+}
+
 // V[xi, c, t] = (B^T d B)[xi] for the 6x6 input tile d of tile t = (j, ty, tx) of images n0..n0+nb:
-// (36, C, nb*TH*TW).
+// (36, C, nb*TH*TW). Per chunk of tile rows of one plane: B^T along k on whole phase planes (entry k
+// of the tiles of column phase cp is row ty + k/4 of phase (k%4, cp)), into Q[4i + cp], rows PW
+// apart; then B^T along l, entry l being column tx + l/4 of Q[4i + l%4], 8 tiles of a row at a time,
+// into W[xi], the chunk's tiles in V's order (an 8-wide store spills past a row's TW tiles onto the
+// next row, stored later); each W[xi] then goes to V in one piece (8-wide stores straight into V's 36
+// rows stall, F(2,5)'s measurement).
 void transform_input(const Tiling& t, const float* x, int64_t n0, int64_t nb, float* V) {
     const WinogradShape& s = t.s;
-    const int64_t T = nb * t.tiles(), TW = t.TW, CT = s.C * T, PS = TW + 1, RS = 4 * PS;   // RS >= WP
-    std::vector<float> buf(size_t(18 * RS));
-    float* r = buf.data();   // r[k*RS + xx]: input row 4ty - pad + k, column xx - pad (0 outside)
-    float* q = r + 6 * RS;   // q[k*RS + xx]: row k of B^T d
-    float* qp = q + 6 * RS;  // the same rows in phases
-    for (int64_t task = 0; task < nb * s.C * t.TH; ++task) {
-        const int64_t j = task / (s.C * t.TH), c = task / t.TH % s.C, ty = task % t.TH;
-        load_padded_rows(t, x + ((n0 + j) * s.C + c) * s.H * s.W, ty, r, RS);
-#pragma GCC ivdep
-        for (int64_t e = 0; e < RS; ++e) {   // B^T along the rows
-            const float d0 = r[e], d1 = r[RS + e], d2 = r[2 * RS + e];
-            const float d3 = r[3 * RS + e], d4 = r[4 * RS + e], d5 = r[5 * RS + e];
-            const float a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, ee = 2.f * (d3 - d1);
-            q[e] = 4.f * d0 - 5.f * d2 + d4;
-            q[RS + e] = a + b;
-            q[2 * RS + e] = a - b;
-            q[3 * RS + e] = cc + ee;
-            q[4 * RS + e] = cc - ee;
-            q[5 * RS + e] = 4.f * d1 - 5.f * d3 + d5;
-        }
-        for (int64_t k = 0; k < 6; ++k) deinterleave4(q + k * RS, PS, PS, qp + k * RS);
-        const int64_t t0 = (j * t.TH + ty) * TW;
-        for (int64_t k = 0; k < 6; ++k) {   // and along each tile's columns
-            const float *p0 = qp + k * RS, *p1 = p0 + PS, *p2 = p1 + PS, *p3 = p2 + PS;
-            float* v0 = V + ((6 * k) * s.C + c) * T + t0;
-            float *v1 = v0 + CT, *v2 = v1 + CT, *v3 = v2 + CT, *v4 = v3 + CT, *v5 = v4 + CT;
-#pragma GCC ivdep
-            for (int64_t tx = 0; tx < TW; ++tx) {
-                const float d0 = p0[tx], d1 = p1[tx], d2 = p2[tx], d3 = p3[tx], d4 = p0[tx + 1], d5 = p1[tx + 1];
-                const float a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, ee = 2.f * (d3 - d1);
-                v0[tx] = 4.f * d0 - 5.f * d2 + d4;
-                v1[tx] = a + b;
-                v2[tx] = a - b;
-                v3[tx] = cc + ee;
-                v4[tx] = cc - ee;
-                v5[tx] = 4.f * d1 - 5.f * d3 + d5;
+    const int64_t T = nb * t.tiles(), TW = t.TW, PW = TW + 1, R = chunk_rows(t);
+    const int64_t PS = (R + 1) * PW + 8, S = R * PW + 8, SW = R * TW + 8;   // sizes of P, Q and W arrays
+    std::vector<float> buf(size_t(4 * PW + 16 * PS + 24 * S + 36 * SW));
+    float *row = buf.data(), *P = row + 4 * PW, *Q = P + 16 * PS, *W = Q + 24 * S;
+    for (int64_t task = 0; task < nb * s.C; ++task) {
+        const int64_t j = task / s.C, c = task % s.C;
+        const float* plane = x + ((n0 + j) * s.C + c) * s.H * s.W;
+        for (int64_t ty0 = 0; ty0 < t.TH; ty0 += R) {
+            const int64_t rows = std::min(R, t.TH - ty0);
+            load_phases(t, plane, ty0, rows, row, P, PS);
+            for (int64_t cp = 0; cp < 4; ++cp) {   // B^T along k
+                In6 in;
+                for (int64_t k = 0; k < 6; ++k) in[size_t(k)] = P + ((k % 4) * 4 + cp) * PS + (k / 4) * PW;
+                bt6(in, six(Q + cp * S, 4 * S), rows * PW);
             }
+            for (int64_t i = 0; i < 6; ++i)   // and along l
+                for (int64_t ty = 0; ty < rows; ++ty)
+                    for (int64_t x0 = 0; x0 < TW; x0 += 8) {
+                        const float* q0 = Q + 4 * i * S + ty * PW + x0;   // column phases 0..3
+                        const float *q1 = q0 + S, *q2 = q1 + S, *q3 = q2 + S;
+                        Floats8 v[6];
+                        bt(load8(q0), load8(q1), load8(q2), load8(q3), load8(q0 + 1), load8(q1 + 1), v);
+                        for (int64_t jj = 0; jj < 6; ++jj) store8(W + (6 * i + jj) * SW + ty * TW + x0, v[jj]);
+                    }
+            const int64_t t0 = (j * t.TH + ty0) * TW;
+            for (int64_t xi = 0; xi < 36; ++xi)
+                std::memcpy(V + (xi * s.C + c) * T + t0, W + xi * SW, size_t(rows * TW) * sizeof(float));
         }
     }
 }

@@ -4,6 +4,7 @@
 // Internal to those files.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -39,6 +40,58 @@ inline void load_padded_rows(const Tiling& t, const float* plane, int64_t ty, fl
 inline void load_padded_rows(const Tiling& t, const float* plane, int64_t ty, float* rows) {
     load_padded_rows(t, plane, ty, rows, t.WP);
 }
+
+// What F(2x2,5x5) and F(4x4,3x3) share: the B^T of the points 0, +-1, +-2 and infinity, applied by
+// the 1-D transforms below to arrays of n values, one value per tile. Arrays over a chunk of tiles
+// give the vector units long contiguous rows, where a loop over one tile row (2-8 tiles in E1's and
+// E2's images) ran scalar.
+
+using In6 = std::array<const float*, 6>;   // the six input arrays of a 1-D transform
+using Out6 = std::array<float*, 6>;        // and its six outputs
+
+// Six arrays `stride` floats apart from base
+template <class T>
+std::array<T*, 6> six(T* base, int64_t stride) {
+    return {base, base + stride, base + 2 * stride, base + 3 * stride, base + 4 * stride, base + 5 * stride};
+}
+
+// o_i = sum_k B^T[i][k] d_k, for floats or vectors of them
+template <class F>
+inline void bt(const F& d0, const F& d1, const F& d2, const F& d3, const F& d4, const F& d5, F* o) {
+    const F a = d4 - 4.f * d2, b = d3 - 4.f * d1, cc = d4 - d2, g = 2.f * (d3 - d1);
+    o[0] = 4.f * d0 - 5.f * d2 + d4;
+    o[1] = a + b;
+    o[2] = a - b;
+    o[3] = cc + g;
+    o[4] = cc - g;
+    o[5] = 4.f * d1 - 5.f * d3 + d5;
+}
+
+// out_i = sum_k B^T[i][k] in_k (6 -> 6)
+inline void bt6(const In6& in, const Out6& out, int64_t n) {
+    const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3], *i4 = in[4], *i5 = in[5];
+    float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4], *o5 = out[5];
+#pragma GCC ivdep   // no output overlaps an input or another output
+    for (int64_t e = 0; e < n; ++e) {
+        float o[6];
+        bt(i0[e], i1[e], i2[e], i3[e], i4[e], i5[e], o);
+        o0[e] = o[0];
+        o1[e] = o[1];
+        o2[e] = o[2];
+        o3[e] = o[3];
+        o4[e] = o[4];
+        o5[e] = o[5];
+    }
+}
+
+// 8 floats as one unaligned vector (GCC's vector extension: AVX with -march=native)
+typedef float Floats8 __attribute__((vector_size(32), aligned(4), may_alias));
+inline Floats8 load8(const float* p) { return *reinterpret_cast<const Floats8*>(p); }
+inline void store8(float* p, const Floats8& v) { *reinterpret_cast<Floats8*>(p) = v; }
+
+// The input transforms run over a chunk of whole tile rows at a time: about 128 tiles (a 14x14
+// image's 49 tiles in one chunk), small enough that a chunk's arrays stay in L1.
+inline int64_t chunk_rows(const Tiling& t) { return std::min(t.TH, std::max<int64_t>(1, 128 / t.TW)); }
 
 // The transforms of one F(mxm,KxK). Layouts: U and dU (alpha^2, OUT, C); V and dV (alpha^2, C, T); M and
 // dM (alpha^2, OUT, T), T = nb * tiles() for the images n0..n0+nb of a block.
