@@ -52,23 +52,11 @@ inline void gt_add(const float* u, int64_t k, float* g, int64_t kg) {
 }
 
 // U[xi, o, c] = (G g G^T)[xi] for g = w[o, c]: (36, OUT, C)
-void transform_weights(const WinogradShape& s, const float* w, float* U) {
-    const int64_t OC = s.OUT * s.C;
-    for (int64_t k = 0; k < OC; ++k) {
-        float Gg[6][3];   // G g: G combines the kernel's rows, column by column
-        for (int j = 0; j < 3; ++j) g_apply(w + k * 9 + j, 3, &Gg[0][j], 3);
-        for (int i = 0; i < 6; ++i) g_apply(Gg[i], 1, U + (6 * i) * OC + k, OC);   // (G g) G^T
-    }
-}
+void transform_weights(const WinogradShape& s, const float* w, float* U) { transform_weights_6<3>(s, w, U, g_apply); }
 
 // dw[o, c] += G^T dU[., o, c] G, the adjoint of transform_weights.
 void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
-    const int64_t OC = s.OUT * s.C;
-    for (int64_t k = 0; k < OC; ++k) {
-        float r[6][3] = {};   // dU G: G^T combines each row's 6 columns
-        for (int i = 0; i < 6; ++i) gt_add(dU + (6 * i) * OC + k, OC, r[i], 1);
-        for (int j = 0; j < 3; ++j) gt_add(&r[0][j], 3, dw + k * 9 + j, 3);   // G^T (dU G)
-    }
+    add_weight_gradient_6<3>(s, dU, dw, gt_add);
 }
 
 // p[k*PS + i] = row[4i + k] for i < n and k < 4: a row's four phases.
@@ -260,34 +248,10 @@ void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb
                     p1[tx + 1] += v5[tx];
                 }
             }
-            const float *q0 = q, *q1 = q0 + RS, *q2 = q1 + RS, *q3 = q2 + RS, *q4 = q3 + RS, *q5 = q4 + RS;
             for (int64_t a = 0; a < 6; ++a) {   // B (.): the same combination of the rows
                 const int64_t ih = 4 * ty - s.pad + a;
                 if (ih < 0 || ih >= s.H) continue;
-                switch (a) {
-                case 0:
-#pragma GCC ivdep
-                    for (int64_t x = 0; x < RS; ++x) sum[x] = 4.f * q0[x];
-                    break;
-                case 1:
-#pragma GCC ivdep
-                    for (int64_t x = 0; x < RS; ++x)
-                        sum[x] = -4.f * (q1[x] - q2[x]) - 2.f * (q3[x] - q4[x]) + 4.f * q5[x];
-                    break;
-                case 2:
-#pragma GCC ivdep
-                    for (int64_t x = 0; x < RS; ++x) sum[x] = -5.f * q0[x] - 4.f * (q1[x] + q2[x]) - (q3[x] + q4[x]);
-                    break;
-                case 3:
-#pragma GCC ivdep
-                    for (int64_t x = 0; x < RS; ++x) sum[x] = (q1[x] - q2[x]) + 2.f * (q3[x] - q4[x]) - 5.f * q5[x];
-                    break;
-                case 4:
-#pragma GCC ivdep
-                    for (int64_t x = 0; x < RS; ++x) sum[x] = q0[x] + q1[x] + q2[x] + q3[x] + q4[x];
-                    break;
-                default: std::copy(q5, q5 + RS, sum); break;
-                }
+                b_row<false>(a, six<const float>(q, RS), sum, RS);
                 interleave4(sum, PS, PS, row);
                 float* dst = plane + ih * s.W;
                 const float* src = row + s.pad;

@@ -57,23 +57,11 @@ inline void gt_add(const float* u, int64_t k, float* g, int64_t kg) {
 }
 
 // U[xi, o, c] = (G g G^T)[xi] for g = w[o, c]: (36, OUT, C)
-void transform_weights(const WinogradShape& s, const float* w, float* U) {
-    const int64_t OC = s.OUT * s.C;
-    for (int64_t k = 0; k < OC; ++k) {
-        float Gg[6][5];   // G g: G combines the kernel's rows, column by column
-        for (int j = 0; j < 5; ++j) g_apply(w + k * 25 + j, 5, &Gg[0][j], 5);
-        for (int i = 0; i < 6; ++i) g_apply(Gg[i], 1, U + (6 * i) * OC + k, OC);   // (G g) G^T
-    }
-}
+void transform_weights(const WinogradShape& s, const float* w, float* U) { transform_weights_6<5>(s, w, U, g_apply); }
 
 // dw[o, c] += G^T dU[., o, c] G, the adjoint of transform_weights.
 void add_weight_gradient(const WinogradShape& s, const float* dU, float* dw) {
-    const int64_t OC = s.OUT * s.C;
-    for (int64_t k = 0; k < OC; ++k) {
-        float r[6][5] = {};   // dU G: G^T combines each row's 6 columns
-        for (int i = 0; i < 6; ++i) gt_add(dU + (6 * i) * OC + k, OC, r[i], 1);
-        for (int j = 0; j < 5; ++j) gt_add(&r[0][j], 5, dw + k * 25 + j, 5);   // G^T (dU G)
-    }
+    add_weight_gradient_6<5>(s, dU, dw, gt_add);
 }
 
 // out_a = sum_i A^T[a][i] in_i (6 -> 2); input k at in + k si, output i at out + i so
@@ -260,32 +248,9 @@ void add_input_gradient(const Tiling& t, const float* dV, int64_t n0, int64_t nb
                 float* qi = q + i * WP;
                 for (int64_t xx = 0; xx < WP; ++xx) qi[xx] = p0[xx] + p1[xx] + p2[xx];
             }
-            const float *q0 = q + s.pad, *q1 = q0 + WP, *q2 = q1 + WP, *q3 = q2 + WP, *q4 = q3 + WP,
-                        *q5 = q4 + WP;
             for (int64_t a = 0; a < 6; ++a) {   // B (.): the same combination of the rows
                 const int64_t ih = 2 * ty - s.pad + a;
-                if (ih < 0 || ih >= s.H) continue;
-                float* row = plane + ih * s.W;
-                const int64_t W = s.W;
-                switch (a) {
-                case 0: for (int64_t iw = 0; iw < W; ++iw) row[iw] += 4.f * q0[iw]; break;
-                case 1:
-                    for (int64_t iw = 0; iw < W; ++iw)
-                        row[iw] += -4.f * (q1[iw] - q2[iw]) - 2.f * (q3[iw] - q4[iw]) + 4.f * q5[iw];
-                    break;
-                case 2:
-                    for (int64_t iw = 0; iw < W; ++iw)
-                        row[iw] += -5.f * q0[iw] - 4.f * (q1[iw] + q2[iw]) - (q3[iw] + q4[iw]);
-                    break;
-                case 3:
-                    for (int64_t iw = 0; iw < W; ++iw)
-                        row[iw] += (q1[iw] - q2[iw]) + 2.f * (q3[iw] - q4[iw]) - 5.f * q5[iw];
-                    break;
-                case 4:
-                    for (int64_t iw = 0; iw < W; ++iw) row[iw] += q0[iw] + q1[iw] + q2[iw] + q3[iw] + q4[iw];
-                    break;
-                default: for (int64_t iw = 0; iw < W; ++iw) row[iw] += q5[iw]; break;
-                }
+                if (ih >= 0 && ih < s.H) b_row<true>(a, six<const float>(q + s.pad, WP), plane + ih * s.W, s.W);
             }
         }
     }

@@ -84,6 +84,64 @@ inline void bt6(const In6& in, const Out6& out, int64_t n) {
     }
 }
 
+// out[x] (+)= sum_l B^T[l][a] q_l[x] for x < n: row a of B q, B's combination of six rows (the input
+// gradient's B dV B^T, along one direction). Add: accumulate into out, else overwrite it.
+template <bool Add>
+inline void b_row(int64_t a, const In6& q, float* out, int64_t n) {
+    const float *q0 = q[0], *q1 = q[1], *q2 = q[2], *q3 = q[3], *q4 = q[4], *q5 = q[5];
+    auto put = [out](int64_t x, float v) { out[x] = Add ? out[x] + v : v; };
+    switch (a) {
+    case 0:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, 4.f * q0[x]);
+        break;
+    case 1:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, -4.f * (q1[x] - q2[x]) - 2.f * (q3[x] - q4[x]) + 4.f * q5[x]);
+        break;
+    case 2:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, -5.f * q0[x] - 4.f * (q1[x] + q2[x]) - (q3[x] + q4[x]));
+        break;
+    case 3:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, (q1[x] - q2[x]) + 2.f * (q3[x] - q4[x]) - 5.f * q5[x]);
+        break;
+    case 4:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, q0[x] + q1[x] + q2[x] + q3[x] + q4[x]);
+        break;
+    default:
+#pragma GCC ivdep
+        for (int64_t x = 0; x < n; ++x) put(x, q5[x]);
+        break;
+    }
+}
+
+// U[xi, o, c] = (G g G^T)[xi] for every K x K kernel g = w[o, c], G having 6 rows: (36, OUT, C).
+// g_apply(a, k, u, ku): u[l ku] = (G a)_l for the K values a[0], a[k], ..., a[(K-1) k].
+template <int K, class GApply>
+void transform_weights_6(const WinogradShape& s, const float* w, float* U, GApply g_apply) {
+    const int64_t OC = s.OUT * s.C;
+    for (int64_t k = 0; k < OC; ++k) {
+        float Gg[6][K];   // G g: G combines the kernel's rows, column by column
+        for (int j = 0; j < K; ++j) g_apply(w + k * K * K + j, K, &Gg[0][j], K);
+        for (int i = 0; i < 6; ++i) g_apply(Gg[i], 1, U + (6 * i) * OC + k, OC);   // (G g) G^T
+    }
+}
+
+// dw[o, c] += G^T dU[., o, c] G, the adjoint of transform_weights_6. gt_add(u, k, g, kg):
+// g[l kg] += (G^T u)_l for the 6 values u[0], u[k], ..., u[5k].
+template <int K, class GtAdd>
+void add_weight_gradient_6(const WinogradShape& s, const float* dU, float* dw, GtAdd gt_add) {
+    const int64_t OC = s.OUT * s.C;
+    for (int64_t k = 0; k < OC; ++k) {
+        float r[6][K] = {};   // dU G: G^T combines each row's 6 columns
+        for (int i = 0; i < 6; ++i) gt_add(dU + (6 * i) * OC + k, OC, r[i], 1);
+        for (int j = 0; j < K; ++j) gt_add(&r[0][j], K, dw + k * K * K + j, K);   // G^T (dU G)
+    }
+}
+
 // 8 floats as one unaligned vector (GCC's vector extension: AVX with -march=native)
 typedef float Floats8 __attribute__((vector_size(32), aligned(4), may_alias));
 inline Floats8 load8(const float* p) { return *reinterpret_cast<const Floats8*>(p); }
