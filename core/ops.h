@@ -132,6 +132,9 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t p
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_size);   // (N,C,H,W) -> (N,C,S,S); H,W divisible by S
 Tensor global_avg_pool2d(const Tensor& x);                       // (N,C,H,W) -> (N,C)
+// x:(N,C,H,W) bias:(C) or undefined -> (N,C,H/2,W/2): max_pool2d(relu(x + bias[c]), 2) in one pass
+// each way, keeping a byte per output; what nn::Sequential runs for [Conv2d,] ReLU, MaxPool2d(2).
+Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias = Tensor());
 
 // ---------------------------------------------------------------- batch normalisation (ops_batch_norm.cpp)
 // x:(N,C) or (N,C,H,W); weight, bias:(C) (may be undefined); running stats:(C), updated in place

@@ -1,7 +1,11 @@
 // Pooling over (N,C,H,W) planes, parallel over planes. max_pool2d keeps the argmax of each window
 // for backward (cheaper than recomputing it, and exact under ties: the first maximum wins).
+// relu_max_pool2x2 is max_pool2d(relu(x + bias), 2) in one pass each way (a CNN block's tail).
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "core/ops.h"
 #include "core/parallel.h"
@@ -56,6 +60,75 @@ void max_pool_2x2(const float* in, int64_t H, int64_t W, int64_t HO, int64_t WO,
     }
 }
 
+// relu as ct::relu computes it (a NaN becomes 0, as there)
+inline float relu_value(float v) { return v > 0.f ? v : 0.f; }
+
+// relu_max_pool2x2's record of each output: the window position (0..3, row-major) its gradient goes
+// to, or kNoRoute when the output is 0 (every relu in the window is 0, so none passes a gradient).
+constexpr uint8_t kNoRoute = 4;
+
+// One plane of relu_max_pool2x2's forward: selects, not branches, so that the loop vectorizes; ties
+// keep the first maximum in row-major window order, as max_pool2d(relu(x + bias)) does.
+void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, float bias, float* out,
+                         uint8_t* route) {
+    for (int64_t oh = 0; oh < HO; ++oh) {
+        const float* r0 = in + 2 * oh * W;
+        const float* r1 = r0 + W;
+        float* y = out + oh * WO;
+        uint8_t* ro = route + oh * WO;
+#pragma omp simd
+        for (int64_t ow = 0; ow < WO; ++ow) {
+            const float v00 = relu_value(r0[2 * ow] + bias), v01 = relu_value(r0[2 * ow + 1] + bias);
+            const float v10 = relu_value(r1[2 * ow] + bias), v11 = relu_value(r1[2 * ow + 1] + bias);
+            float best = v00;
+            int32_t at = 0;
+            at = v01 > best ? 1 : at;
+            best = v01 > best ? v01 : best;
+            at = v10 > best ? 2 : at;
+            best = v10 > best ? v10 : best;
+            at = v11 > best ? 3 : at;
+            best = v11 > best ? v11 : best;
+            y[ow] = best;
+            ro[ow] = uint8_t(best > 0.f ? at : kNoRoute);
+        }
+    }
+}
+
+// One plane of its backward: dx = dy at each routed position, 0 elsewhere; Add accumulates (+=)
+// into an existing gradient, otherwise every element of dx is assigned (odd edges included).
+// Returns the sum of the routed dy, the plane's share of the bias gradient.
+template <bool Add>
+float relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t H, int64_t W, int64_t HO,
+                                   int64_t WO, float* dx) {
+    float routed = 0.f;
+    for (int64_t oh = 0; oh < HO; ++oh) {
+        const uint8_t* ro = route + oh * WO;
+        const float* d = dy + oh * WO;
+        float* d0 = dx + 2 * oh * W;
+        float* d1 = d0 + W;
+#pragma omp simd reduction(+ : routed)
+        for (int64_t ow = 0; ow < WO; ++ow) {
+            const int k = ro[ow];
+            const float g = d[ow];
+            routed += k != kNoRoute ? g : 0.f;
+            if (Add) {
+                d0[2 * ow] += k == 0 ? g : 0.f;
+                d0[2 * ow + 1] += k == 1 ? g : 0.f;
+                d1[2 * ow] += k == 2 ? g : 0.f;
+                d1[2 * ow + 1] += k == 3 ? g : 0.f;
+            } else {
+                d0[2 * ow] = k == 0 ? g : 0.f;
+                d0[2 * ow + 1] = k == 1 ? g : 0.f;
+                d1[2 * ow] = k == 2 ? g : 0.f;
+                d1[2 * ow + 1] = k == 3 ? g : 0.f;
+            }
+        }
+        if (!Add && W % 2) d0[W - 1] = d1[W - 1] = 0.f;   // the column no window covers
+    }
+    if (!Add && H % 2) std::fill(dx + (H - 1) * W, dx + H * W, 0.f);   // the row no window covers
+    return routed;
+}
+
 }  // namespace
 
 // y[n,c,oh,ow] = max over the k x k window.   dx[argmax] += dy
@@ -105,6 +178,61 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
                 for (int64_t o = pl * g.HO * g.WO; o < (pl + 1) * g.HO * g.WO; ++o)
                     dx[pl * g.H * g.W + pa[o]] += dy[o];
         }, g.HO * g.WO);
+    });
+}
+
+// x:(N,C,H,W) bias:(C) or undefined -> (N,C,H/2,W/2): max_pool2d(relu(x + bias[c]), 2), one pass
+// each way. Keeps a byte per output (where its gradient goes), neither x nor the full-size relu
+// output, so the conv output before it can be freed after forward. What nn::Sequential runs for
+// ReLU, MaxPool2d(2) and for Conv2d, ReLU, MaxPool2d(2) (the conv then adds no bias of its own: its
+// bias gradient here is a sum over the 4x smaller pooled gradient).
+//   dx[routed position] = dy, 0 elsewhere;   dbias[c] += sum of the routed dy of channel c
+Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias) {
+    CT_CHECK(x.defined() && x.dim() == 4 && x.size(2) >= 2 && x.size(3) >= 2,
+             "relu_max_pool2x2: x must be (N,C,H,W) with H, W >= 2, got " << (x.defined() ? x.shape() : Shape{}));
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), HO = H / 2, WO = W / 2;
+    CT_CHECK(!bias.defined() || bias.shape() == Shape{C},
+             "relu_max_pool2x2: bias " << bias.shape() << " must be (" << C << ") for x " << x.shape());
+    const int64_t P = HO * WO;
+    Tensor y = Tensor::empty({N, C, HO, WO});
+    auto route = std::make_shared<detail::Storage>((N * C * P + 3) / 4);   // bytes, in a block of the pool
+    const float* px = x.data();
+    const float* pb = bias.defined() ? bias.data() : nullptr;
+    float* py = y.data();
+    uint8_t* pr = reinterpret_cast<uint8_t*>(route->data);
+    parallel_for(N * C, [=](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t)
+            relu_max_pool_plane(px + t * H * W, W, HO, WO, pb ? pb[t % C] : 0.f, py + t * P, pr + t * P);
+    }, 4 * P);
+    return record("relu_max_pool2x2", y, {x, bias}, [route, N, C, H, W, HO, WO](const float* dy, Grads& g) {
+        const int64_t P = HO * WO;
+        const uint8_t* pr = reinterpret_cast<const uint8_t*>(route->data);
+        const Grads::Whole dx = g.get_whole(0);
+        float* db = g.get(1);
+        if (!dx.data && !db) return;
+        std::vector<float> routed(size_t(N * C));   // per plane, summed per channel below
+        float* pd = dx.data;
+        float* sums = routed.data();
+        const bool add = dx.add;
+        parallel_for(N * C, [=](int64_t b, int64_t e) {
+            for (int64_t t = b; t < e; ++t) {
+                if (!pd) {   // only the bias needs a gradient
+                    float s = 0.f;
+                    for (int64_t o = 0; o < P; ++o) s += pr[t * P + o] != kNoRoute ? dy[t * P + o] : 0.f;
+                    sums[t] = s;
+                } else if (add) {
+                    sums[t] = relu_max_pool_plane_backward<true>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
+                } else {
+                    sums[t] = relu_max_pool_plane_backward<false>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
+                }
+            }
+        }, 4 * P);
+        if (db)
+            for (int64_t c = 0; c < C; ++c) {
+                double s = 0;
+                for (int64_t n = 0; n < N; ++n) s += sums[n * C + c];
+                db[c] += float(s);
+            }
     });
 }
 
