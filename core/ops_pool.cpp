@@ -3,6 +3,7 @@
 // relu_max_pool2x2 is max_pool2d(relu(x + bias), 2) in one pass each way (a CNN block's tail).
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -64,11 +65,22 @@ void max_pool_2x2(const float* in, int64_t H, int64_t W, int64_t HO, int64_t WO,
 inline float relu_value(float v) { return v > 0.f ? v : 0.f; }
 
 // relu_max_pool2x2's record of each output: the window position (0..3, row-major) its gradient goes
-// to, or kNoRoute when the output is 0 (every relu in the window is 0, so none passes a gradient).
+// to, or that position with the kNoRoute bit set when the output is 0 (every relu in the window is 0,
+// so none passes a gradient).
 constexpr uint8_t kNoRoute = 4;
 
-// One plane of relu_max_pool2x2's forward: selects, not branches, so that the loop vectorizes; ties
-// keep the first maximum in row-major window order, as max_pool2d(relu(x + bias)) does.
+// relu_max_pool2x2's kernels are written without a conditional (integer masks, max): E1's rows are
+// 14 and 7 outputs long, too short for the compiler's vector loop, and its scalar code branched on
+// every comparison of random data, which ran the fused op 2x slower than relu and max_pool2d apart.
+inline int32_t mask_of(bool b) { return -int32_t(b); }   // all ones or all zeros
+inline float bits_to_float(int32_t i) {
+    float f;
+    std::memcpy(&f, &i, sizeof f);
+    return f;
+}
+
+// One plane of the forward: each output is the first maximum of relu(x + bias) in its window (ties
+// in row-major window order, as max_pool2d(relu(x + bias)) picks), and its route.
 void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, float bias, float* out,
                          uint8_t* route) {
     for (int64_t oh = 0; oh < HO; ++oh) {
@@ -80,53 +92,63 @@ void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, flo
         for (int64_t ow = 0; ow < WO; ++ow) {
             const float v00 = relu_value(r0[2 * ow] + bias), v01 = relu_value(r0[2 * ow + 1] + bias);
             const float v10 = relu_value(r1[2 * ow] + bias), v11 = relu_value(r1[2 * ow + 1] + bias);
-            float best = v00;
             int32_t at = 0;
-            at = v01 > best ? 1 : at;
-            best = v01 > best ? v01 : best;
-            at = v10 > best ? 2 : at;
-            best = v10 > best ? v10 : best;
-            at = v11 > best ? 3 : at;
-            best = v11 > best ? v11 : best;
+            float best = v00;
+            at |= mask_of(v01 > best) & 1;   // a later position wins only when strictly larger
+            best = std::max(best, v01);
+            at = (at & ~mask_of(v10 > best)) | (mask_of(v10 > best) & 2);
+            best = std::max(best, v10);
+            at = (at & ~mask_of(v11 > best)) | (mask_of(v11 > best) & 3);
+            best = std::max(best, v11);
             y[ow] = best;
-            ro[ow] = uint8_t(best > 0.f ? at : kNoRoute);
+            ro[ow] = uint8_t(at | (mask_of(!(best > 0.f)) & kNoRoute));
         }
     }
 }
 
-// One plane of its backward: dx = dy at each routed position, 0 elsewhere; Add accumulates (+=)
-// into an existing gradient, otherwise every element of dx is assigned (odd edges included).
-// Returns the sum of the routed dy, the plane's share of the bias gradient.
+// One plane of the backward. Add accumulates (+=) into an existing gradient (rare: a plain loop);
+// otherwise every element of dx is assigned, dy at the routed position and 0 at the window's other
+// three (by masking dy's bits, so an infinite dy leaves exact zeros as max_pool2d's scatter does),
+// the edges no window covers (odd H or W) included.
 template <bool Add>
-float relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t H, int64_t W, int64_t HO,
-                                   int64_t WO, float* dx) {
-    float routed = 0.f;
+void relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t H, int64_t W, int64_t HO,
+                                  int64_t WO, float* dx) {
     for (int64_t oh = 0; oh < HO; ++oh) {
         const uint8_t* ro = route + oh * WO;
         const float* d = dy + oh * WO;
         float* d0 = dx + 2 * oh * W;
         float* d1 = d0 + W;
-#pragma omp simd reduction(+ : routed)
-        for (int64_t ow = 0; ow < WO; ++ow) {
-            const int k = ro[ow];
-            const float g = d[ow];
-            routed += k != kNoRoute ? g : 0.f;
-            if (Add) {
-                d0[2 * ow] += k == 0 ? g : 0.f;
-                d0[2 * ow + 1] += k == 1 ? g : 0.f;
-                d1[2 * ow] += k == 2 ? g : 0.f;
-                d1[2 * ow + 1] += k == 3 ? g : 0.f;
-            } else {
-                d0[2 * ow] = k == 0 ? g : 0.f;
-                d0[2 * ow + 1] = k == 1 ? g : 0.f;
-                d1[2 * ow] = k == 2 ? g : 0.f;
-                d1[2 * ow + 1] = k == 3 ? g : 0.f;
+        if (Add) {
+            for (int64_t ow = 0; ow < WO; ++ow) {
+                const int k = ro[ow];
+                if (k & kNoRoute) continue;
+                (k < 2 ? d0 : d1)[2 * ow + (k & 1)] += d[ow];
             }
+            continue;
         }
-        if (!Add && W % 2) d0[W - 1] = d1[W - 1] = 0.f;   // the column no window covers
+#pragma omp simd
+        for (int64_t ow = 0; ow < WO; ++ow) {
+            const int32_t k = ro[ow];
+            int32_t g;
+            std::memcpy(&g, d + ow, sizeof g);
+            const float f0 = bits_to_float(g & mask_of(k == 0)), f1 = bits_to_float(g & mask_of(k == 1));
+            const float f2 = bits_to_float(g & mask_of(k == 2)), f3 = bits_to_float(g & mask_of(k == 3));
+            d0[2 * ow] = f0;
+            d0[2 * ow + 1] = f1;
+            d1[2 * ow] = f2;
+            d1[2 * ow + 1] = f3;
+        }
+        if (W % 2) d0[W - 1] = d1[W - 1] = 0.f;   // the column no window covers
     }
     if (!Add && H % 2) std::fill(dx + (H - 1) * W, dx + H * W, 0.f);   // the row no window covers
-    return routed;
+}
+
+// The sum of a plane's routed dy: its share of the bias gradient (a flat loop over the plane)
+float routed_sum(const uint8_t* route, const float* dy, int64_t P) {
+    float s = 0.f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t o = 0; o < P; ++o) s += route[o] & kNoRoute ? 0.f : dy[o];
+    return s;
 }
 
 }  // namespace
@@ -212,19 +234,13 @@ Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias) {
         if (!dx.data && !db) return;
         std::vector<float> routed(size_t(N * C));   // per plane, summed per channel below
         float* pd = dx.data;
-        float* sums = routed.data();
+        float* sums = db ? routed.data() : nullptr;
         const bool add = dx.add;
         parallel_for(N * C, [=](int64_t b, int64_t e) {
             for (int64_t t = b; t < e; ++t) {
-                if (!pd) {   // only the bias needs a gradient
-                    float s = 0.f;
-                    for (int64_t o = 0; o < P; ++o) s += pr[t * P + o] != kNoRoute ? dy[t * P + o] : 0.f;
-                    sums[t] = s;
-                } else if (add) {
-                    sums[t] = relu_max_pool_plane_backward<true>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
-                } else {
-                    sums[t] = relu_max_pool_plane_backward<false>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
-                }
+                if (pd && add) relu_max_pool_plane_backward<true>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
+                else if (pd) relu_max_pool_plane_backward<false>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
+                if (sums) sums[t] = routed_sum(pr + t * P, dy + t * P, P);
             }
         }, 4 * P);
         if (db)
