@@ -1,11 +1,13 @@
 // conv2d as im2col + one sgemm per chunk of images. The batch is cut into chunks so the column
 // buffer stays ~16 MB (cache-friendly, and memory does not grow with the batch); im2col, col2im
-// and the layout copies run on OpenMP, the GEMMs on OpenBLAS's own threads (never nested).
+// and the layout copies run on OpenMP, the GEMMs on OpenBLAS's own threads (never nested), except
+// for layers with few input channels, which go one image per thread (per_image below).
 // Backward recomputes the columns instead of keeping them: im2col is cheap next to the GEMMs and
 // keeping them would cost K*K times the input's memory per layer. Stride-1 3x3 layers may take the
 // Winograd path instead (core/conv_winograd.h says which and why).
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/blas.h"
 #include "core/conv_winograd.h"
@@ -39,58 +41,64 @@ inline ValidRange valid_columns(const ConvGeometry& g, int64_t kw) {
     return {begin, end};
 }
 
-// cols[r, j*P + p] = x[n0+j, c, oh*s - pad + kh, ow*s - pad + kw],  r = (c, kh, kw), p = (oh, ow)
-void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float* cols) {
-    const int64_t P = g.pixels(), R = g.rows();
-    parallel_for(R * nb, [&](int64_t b, int64_t e) {
-        for (int64_t t = b; t < e; ++t) {
-            const int64_t r = t / nb, j = t % nb;
-            const int64_t c = r / (g.KH * g.KW), kh = r / g.KW % g.KH, kw = r % g.KW;
-            const float* plane = x + ((n0 + j) * g.C + c) * g.H * g.W;
-            float* dst = cols + r * nb * P + j * P;
-            const ValidRange v = valid_columns(g, kw);
-            for (int64_t oh = 0; oh < g.HO; ++oh) {
-                const int64_t ih = oh * g.stride - g.pad + kh;
-                float* out = dst + oh * g.WO;
-                if (ih < 0 || ih >= g.H) { std::fill(out, out + g.WO, 0.f); continue; }
-                const float* row = plane + ih * g.W;
-                const int64_t off = kw - g.pad;   // iw = ow * stride + off
-                std::fill(out, out + v.begin, 0.f);
-                if (g.stride == 1) std::copy(row + v.begin + off, row + v.end + off, out + v.begin);
-                else for (int64_t ow = v.begin; ow < v.end; ++ow) out[ow] = row[ow * g.stride + off];
-                std::fill(out + v.end, out + g.WO, 0.f);
-            }
+// cols[r, j*P + p] = x[n0+j, c, oh*s - pad + kh, ow*s - pad + kw],  r = (c, kh, kw), p = (oh, ow);
+// the tasks t = r * nb + j in [b, e)
+void im2col_tasks(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float* cols, int64_t b, int64_t e) {
+    const int64_t P = g.pixels();
+    for (int64_t t = b; t < e; ++t) {
+        const int64_t r = t / nb, j = t % nb;
+        const int64_t c = r / (g.KH * g.KW), kh = r / g.KW % g.KH, kw = r % g.KW;
+        const float* plane = x + ((n0 + j) * g.C + c) * g.H * g.W;
+        float* dst = cols + r * nb * P + j * P;
+        const ValidRange v = valid_columns(g, kw);
+        for (int64_t oh = 0; oh < g.HO; ++oh) {
+            const int64_t ih = oh * g.stride - g.pad + kh;
+            float* out = dst + oh * g.WO;
+            if (ih < 0 || ih >= g.H) { std::fill(out, out + g.WO, 0.f); continue; }
+            const float* row = plane + ih * g.W;
+            const int64_t off = kw - g.pad;   // iw = ow * stride + off
+            std::fill(out, out + v.begin, 0.f);
+            if (g.stride == 1) std::copy(row + v.begin + off, row + v.end + off, out + v.begin);
+            else for (int64_t ow = v.begin; ow < v.end; ++ow) out[ow] = row[ow * g.stride + off];
+            std::fill(out + v.end, out + g.WO, 0.f);
         }
-    }, g.pixels());
+    }
 }
 
-// The adjoint of im2col: dx[n0+j, c, ih, iw] += dcols[r, j*P + p]. Parallel over (image, channel):
-// each task owns one input plane, so no two threads add into the same element.
-void col2im(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, float* dx) {
+void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t nb, float* cols) {
+    parallel_for(g.rows() * nb, [&](int64_t b, int64_t e) { im2col_tasks(g, x, n0, nb, cols, b, e); }, g.pixels());
+}
+
+// The adjoint of im2col: dx[n0+j, c, ih, iw] += dcols[r, j*P + p], for the tasks t = j * C + c in
+// [b, e): each task owns one input plane, so no two threads add into the same element.
+void col2im_tasks(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, float* dx, int64_t b, int64_t e) {
     const int64_t P = g.pixels();
-    parallel_for(nb * g.C, [&](int64_t b, int64_t e) {
-        for (int64_t t = b; t < e; ++t) {
-            const int64_t j = t / g.C, c = t % g.C;
-            float* plane = dx + ((n0 + j) * g.C + c) * g.H * g.W;
-            for (int64_t kh = 0; kh < g.KH; ++kh)
-                for (int64_t kw = 0; kw < g.KW; ++kw) {
-                    const int64_t r = (c * g.KH + kh) * g.KW + kw;
-                    const float* src = dcols + r * nb * P + j * P;
-                    const ValidRange v = valid_columns(g, kw);
-                    for (int64_t oh = 0; oh < g.HO; ++oh) {
-                        const int64_t ih = oh * g.stride - g.pad + kh;
-                        if (ih < 0 || ih >= g.H) continue;
-                        float* row = plane + ih * g.W;
-                        const int64_t off = kw - g.pad;   // iw = ow * stride + off
-                        const float* in = src + oh * g.WO;
-                        if (g.stride == 1)
-                            for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow + off] += in[ow];
-                        else
-                            for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow * g.stride + off] += in[ow];
-                    }
+    for (int64_t t = b; t < e; ++t) {
+        const int64_t j = t / g.C, c = t % g.C;
+        float* plane = dx + ((n0 + j) * g.C + c) * g.H * g.W;
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+            for (int64_t kw = 0; kw < g.KW; ++kw) {
+                const int64_t r = (c * g.KH + kh) * g.KW + kw;
+                const float* src = dcols + r * nb * P + j * P;
+                const ValidRange v = valid_columns(g, kw);
+                for (int64_t oh = 0; oh < g.HO; ++oh) {
+                    const int64_t ih = oh * g.stride - g.pad + kh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    float* row = plane + ih * g.W;
+                    const int64_t off = kw - g.pad;   // iw = ow * stride + off
+                    const float* in = src + oh * g.WO;
+                    if (g.stride == 1)
+                        for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow + off] += in[ow];
+                    else
+                        for (int64_t ow = v.begin; ow < v.end; ++ow) row[ow * g.stride + off] += in[ow];
                 }
-        }
-    }, g.KH * g.KW * g.pixels());
+            }
+    }
+}
+
+void col2im(const ConvGeometry& g, const float* dcols, int64_t n0, int64_t nb, float* dx) {
+    parallel_for(nb * g.C, [&](int64_t b, int64_t e) { col2im_tasks(g, dcols, n0, nb, dx, b, e); },
+                 g.KH * g.KW * g.pixels());
 }
 
 // db[o] += sum_{n,p} dy[n,o,p]: parallel over channels, vectorized within a plane
@@ -109,6 +117,69 @@ void add_bias_gradient(const ConvGeometry& g, const float* dy, float* db) {
             db[o] += float(acc);
         }
     }, g.N * P);
+}
+
+// ---- one image at a time, for layers with few input channels (a network's first layer)
+// The chunked path below runs one thin GEMM (inner dimension R = C*KH*KW, 25 for E1's 1->32 5x5)
+// over a column buffer of megabytes, and copies y and dy between layouts around it. When one
+// image's columns are small, each thread instead takes whole images: their columns stay in its
+// cache, the product writes y (and reads dy) in place, and BLAS, called inside the parallel region,
+// runs each product on that one thread. Measured on E1's first layer in docs/PERFORMANCE.md.
+bool per_image(const ConvGeometry& g) {
+    return g.rows() <= 32 && g.rows() * g.pixels() <= (64 << 10) && g.N >= 2;
+}
+
+#ifdef _OPENMP
+int thread_index() { return omp_get_thread_num(); }
+#else
+int thread_index() { return 0; }
+#endif
+
+// y[n] (OUT,P) = W (OUT,R) @ cols_n (R,P) + b
+void forward_per_image(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
+    const int64_t P = g.pixels(), R = g.rows();
+    parallel_for(g.N, [&](int64_t n0, int64_t n1) {
+        std::vector<float> cols(size_t(R * P));
+        for (int64_t n = n0; n < n1; ++n) {
+            im2col_tasks(g, x, n, 1, cols.data(), 0, R);
+            float* yn = y + n * g.OUT * P;
+            if (b)
+                for (int64_t o = 0; o < g.OUT; ++o) std::fill(yn + o * P, yn + (o + 1) * P, b[o]);
+            gemm(NoTrans, NoTrans, g.OUT, P, R, w, cols.data(), b ? 1.f : 0.f, yn);
+        }
+    }, g.OUT * R * P);
+}
+
+// dW += sum_n dy[n] (OUT,P) @ cols_n^T;  dx[n] += fold(W^T dy[n]). Each thread sums its images' dW
+// into its own block; the blocks are added in thread order, so the result does not depend on timing.
+void backward_per_image(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
+                        Grads::Whole dw) {
+    const int64_t P = g.pixels(), R = g.rows(), WN = g.OUT * R;
+    std::vector<float> partial(dw.data ? size_t(num_threads() * WN) : 0, 0.f);
+    std::vector<char> used(size_t(num_threads()), 0);
+    parallel_for(g.N, [&](int64_t n0, int64_t n1) {
+        const int t = thread_index();
+        used[size_t(t)] = 1;
+        std::vector<float> cols(size_t(R * P));
+        for (int64_t n = n0; n < n1; ++n) {
+            const float* dyn = dy + n * g.OUT * P;
+            if (dw.data) {
+                im2col_tasks(g, x, n, 1, cols.data(), 0, R);
+                gemm(NoTrans, Trans, g.OUT, R, P, dyn, cols.data(), 1.f, partial.data() + t * WN);
+            }
+            if (dx) {
+                gemm(Trans, NoTrans, R, P, g.OUT, w, dyn, 0.f, cols.data());   // dcols = W^T dy[n]
+                col2im_tasks(g, cols.data(), n, 1, dx, 0, g.C);
+            }
+        }
+    }, g.OUT * R * P);
+    if (!dw.data) return;
+    for (int64_t i = 0; i < WN; ++i) {
+        float s = dw.add ? dw.data[i] : 0.f;
+        for (size_t t = 0; t < used.size(); ++t)
+            if (used[t]) s += partial[t * size_t(WN) + size_t(i)];
+        dw.data[i] = s;
+    }
 }
 
 }  // namespace
@@ -137,6 +208,14 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
         return record("conv2d", y, {x, w, b}, [x, w, g, s](const float* dy, Grads& grads) {
             if (float* db = grads.get(2)) add_bias_gradient(g, dy, db);
             detail::winograd_backward(s, x.data(), w.data(), dy, grads.get(0), grads.get(1));
+        });
+    }
+    if (per_image(g)) {
+        forward_per_image(g, x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data());
+        return record("conv2d", y, {x, w, b}, [x, w, g](const float* dy, Grads& grads) {
+            if (float* db = grads.get(2)) add_bias_gradient(g, dy, db);
+            float* dx = grads.get(0);
+            backward_per_image(g, x.data(), w.data(), dy, dx, grads.get_whole(1));
         });
     }
     const int64_t P = g.pixels(), R = g.rows(), NB = chunk_images(g);

@@ -73,7 +73,10 @@ TEST_CASE("conv2d: against a direct double loop, forward and backward") {
         {2, 2, 3, 3, 3, 3, 3, 1, 0, true},    // kernel as large as the input: a 1x1 output
         {3, 2, 16, 16, 3, 3, 3, 1, 1, false}, // a 16x16 image, as E2's second stage
         {2, 3, 17, 16, 2, 3, 3, 1, 1, true},  // odd height, with a bias (its parallel sum)
+        {9, 1, 28, 28, 4, 5, 5, 1, 2, true},  // E1's first layer: one image per thread (per_image)
     };
+    // Batches of 2 or more with C*KH*KW <= 32 take the per-image path, batches of 1 and the test
+    // below the chunked one.
     uint64_t seed = 50;
     for (const Conv& g : cases) {
         INFO("N" << g.N << " C" << g.C << " H" << g.H << " W" << g.W << " OUT" << g.OUT << " K" << g.KH << "x" << g.KW
