@@ -69,50 +69,83 @@ inline float relu_value(float v) { return v > 0.f ? v : 0.f; }
 // so none passes a gradient).
 constexpr uint8_t kNoRoute = 4;
 
-// relu_max_pool2x2's kernels are written without a conditional (integer masks, max): E1's rows are
-// 14 and 7 outputs long, too short for the compiler's vector loop, and its scalar code branched on
-// every comparison of random data, which ran the fused op 2x slower than relu and max_pool2d apart.
+// relu_max_pool2x2's kernels are written without a conditional (integer masks, max), and walk a row
+// in chunks of 8 outputs (4 when the row is shorter), the last chunk overlapping the one before:
+// harmless, as a chunk only assigns. Why: E1's rows are 14 and 7 outputs long. A plain loop over a
+// row with a byte store vectorizes 32 outputs at a time, so such rows ran as the compiler's scalar
+// code, which branched on every comparison of random data (2x slower than relu and max_pool2d
+// apart); the routes therefore go through an int32 array, and a chunk runs as one vector step.
 inline int32_t mask_of(bool b) { return -int32_t(b); }   // all ones or all zeros
 inline float bits_to_float(int32_t i) {
     float f;
     std::memcpy(&f, &i, sizeof f);
     return f;
 }
+constexpr int64_t kChunk = 8;
 
-// One plane of the forward: each output is the first maximum of relu(x + bias) in its window (ties
-// in row-major window order, as max_pool2d(relu(x + bias)) picks), and its route.
+// The chunks [s, s + n) of a row of WO outputs, n = 8, 4 or (a row under 4) WO.
+template <class F>
+void over_row(int64_t WO, F chunk) {
+    const int64_t n = WO >= kChunk ? kChunk : WO >= 4 ? 4 : WO;
+    for (int64_t s = 0; s < WO; s += n) chunk(std::min(s, WO - n), n);
+}
+
+// Output j of a row: the first maximum of relu(x + bias) in its window (ties in row-major window
+// order, as max_pool2d(relu(x + bias)) picks) and its route.
+inline void pool_window(const float* r0, const float* r1, int64_t j, float bias, float* y, int32_t* route) {
+    const float v00 = relu_value(r0[2 * j] + bias), v01 = relu_value(r0[2 * j + 1] + bias);
+    const float v10 = relu_value(r1[2 * j] + bias), v11 = relu_value(r1[2 * j + 1] + bias);
+    int32_t at = 0;
+    float best = v00;
+    at |= mask_of(v01 > best) & 1;   // a later position wins only when strictly larger
+    best = std::max(best, v01);
+    at = (at & ~mask_of(v10 > best)) | (mask_of(v10 > best) & 2);
+    best = std::max(best, v10);
+    at = (at & ~mask_of(v11 > best)) | (mask_of(v11 > best) & 3);
+    best = std::max(best, v11);
+    y[j] = best;
+    route[j] = at | (mask_of(!(best > 0.f)) & kNoRoute);
+}
+
+// One plane of the forward.
 void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, float bias, float* out,
                          uint8_t* route) {
-    for (int64_t oh = 0; oh < HO; ++oh) {
-        const float* r0 = in + 2 * oh * W;
-        const float* r1 = r0 + W;
-        float* y = out + oh * WO;
-        uint8_t* ro = route + oh * WO;
+    int32_t at[kChunk];
+    for (int64_t oh = 0; oh < HO; ++oh)
+        over_row(WO, [&](int64_t s, int64_t n) {
+            const float* r0 = in + 2 * oh * W + 2 * s;
+            const float* r1 = r0 + W;
+            float* y = out + oh * WO + s;
+            if (n == kChunk) {
 #pragma omp simd
-        for (int64_t ow = 0; ow < WO; ++ow) {
-            const float v00 = relu_value(r0[2 * ow] + bias), v01 = relu_value(r0[2 * ow + 1] + bias);
-            const float v10 = relu_value(r1[2 * ow] + bias), v11 = relu_value(r1[2 * ow + 1] + bias);
-            int32_t at = 0;
-            float best = v00;
-            at |= mask_of(v01 > best) & 1;   // a later position wins only when strictly larger
-            best = std::max(best, v01);
-            at = (at & ~mask_of(v10 > best)) | (mask_of(v10 > best) & 2);
-            best = std::max(best, v10);
-            at = (at & ~mask_of(v11 > best)) | (mask_of(v11 > best) & 3);
-            best = std::max(best, v11);
-            y[ow] = best;
-            ro[ow] = uint8_t(at | (mask_of(!(best > 0.f)) & kNoRoute));
-        }
-    }
+                for (int64_t j = 0; j < kChunk; ++j) pool_window(r0, r1, j, bias, y, at);
+            } else {
+#pragma omp simd simdlen(4)
+                for (int64_t j = 0; j < n; ++j) pool_window(r0, r1, j, bias, y, at);
+            }
+            for (int64_t j = 0; j < n; ++j) route[oh * WO + s + j] = uint8_t(at[j]);
+        });
+}
+
+// Output j of a row of the backward into a fresh gradient: dy at the routed position, 0 at the
+// window's other three (by masking dy's bits, so an infinite dy leaves exact zeros, as
+// max_pool2d's scatter does).
+inline void route_window(const int32_t* route, const float* dy, int64_t j, float* d0, float* d1) {
+    const int32_t k = route[j];
+    int32_t g;
+    std::memcpy(&g, dy + j, sizeof g);
+    d0[2 * j] = bits_to_float(g & mask_of(k == 0));
+    d0[2 * j + 1] = bits_to_float(g & mask_of(k == 1));
+    d1[2 * j] = bits_to_float(g & mask_of(k == 2));
+    d1[2 * j + 1] = bits_to_float(g & mask_of(k == 3));
 }
 
 // One plane of the backward. Add accumulates (+=) into an existing gradient (rare: a plain loop);
-// otherwise every element of dx is assigned, dy at the routed position and 0 at the window's other
-// three (by masking dy's bits, so an infinite dy leaves exact zeros as max_pool2d's scatter does),
-// the edges no window covers (odd H or W) included.
+// otherwise every element of dx is assigned, the edges no window covers (odd H or W) included.
 template <bool Add>
 void relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t H, int64_t W, int64_t HO,
                                   int64_t WO, float* dx) {
+    int32_t k[kChunk];
     for (int64_t oh = 0; oh < HO; ++oh) {
         const uint8_t* ro = route + oh * WO;
         const float* d = dy + oh * WO;
@@ -120,24 +153,22 @@ void relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t
         float* d1 = d0 + W;
         if (Add) {
             for (int64_t ow = 0; ow < WO; ++ow) {
-                const int k = ro[ow];
-                if (k & kNoRoute) continue;
-                (k < 2 ? d0 : d1)[2 * ow + (k & 1)] += d[ow];
+                const int r = ro[ow];
+                if (r & kNoRoute) continue;
+                (r < 2 ? d0 : d1)[2 * ow + (r & 1)] += d[ow];
             }
             continue;
         }
+        over_row(WO, [&](int64_t s, int64_t n) {
+            for (int64_t j = 0; j < n; ++j) k[j] = ro[s + j];
+            if (n == kChunk) {
 #pragma omp simd
-        for (int64_t ow = 0; ow < WO; ++ow) {
-            const int32_t k = ro[ow];
-            int32_t g;
-            std::memcpy(&g, d + ow, sizeof g);
-            const float f0 = bits_to_float(g & mask_of(k == 0)), f1 = bits_to_float(g & mask_of(k == 1));
-            const float f2 = bits_to_float(g & mask_of(k == 2)), f3 = bits_to_float(g & mask_of(k == 3));
-            d0[2 * ow] = f0;
-            d0[2 * ow + 1] = f1;
-            d1[2 * ow] = f2;
-            d1[2 * ow + 1] = f3;
-        }
+                for (int64_t j = 0; j < kChunk; ++j) route_window(k, d + s, j, d0 + 2 * s, d1 + 2 * s);
+            } else {
+#pragma omp simd simdlen(4)
+                for (int64_t j = 0; j < n; ++j) route_window(k, d + s, j, d0 + 2 * s, d1 + 2 * s);
+            }
+        });
         if (W % 2) d0[W - 1] = d1[W - 1] = 0.f;   // the column no window covers
     }
     if (!Add && H % 2) std::fill(dx + (H - 1) * W, dx + H * W, 0.f);   // the row no window covers
