@@ -10,6 +10,7 @@
 
 #include "core/ops.h"
 #include "core/parallel.h"
+#include "core/pool_kernels.h"
 
 namespace ct {
 namespace {
@@ -107,7 +108,24 @@ inline void pool_window(const float* r0, const float* r1, int64_t j, float bias,
     route[j] = at | (mask_of(!(best > 0.f)) & kNoRoute);
 }
 
-// One plane of the forward.
+// Output j of a row of the backward into a fresh gradient: dy at the routed position, 0 at the
+// window's other three (by masking dy's bits, so an infinite dy leaves exact zeros, as
+// max_pool2d's scatter does).
+inline void route_window(const int32_t* route, const float* dy, int64_t j, float* d0, float* d1) {
+    const int32_t k = route[j];
+    int32_t g;
+    std::memcpy(&g, dy + j, sizeof g);
+    d0[2 * j] = bits_to_float(g & mask_of(k == 0));
+    d0[2 * j + 1] = bits_to_float(g & mask_of(k == 1));
+    d1[2 * j] = bits_to_float(g & mask_of(k == 2));
+    d1[2 * j + 1] = bits_to_float(g & mask_of(k == 3));
+}
+
+}  // namespace
+
+namespace detail {
+
+// One plane of the forward (core/pool_kernels.h).
 void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, float bias, float* out,
                          uint8_t* route) {
     int32_t at[kChunk];
@@ -127,31 +145,17 @@ void relu_max_pool_plane(const float* in, int64_t W, int64_t HO, int64_t WO, flo
         });
 }
 
-// Output j of a row of the backward into a fresh gradient: dy at the routed position, 0 at the
-// window's other three (by masking dy's bits, so an infinite dy leaves exact zeros, as
-// max_pool2d's scatter does).
-inline void route_window(const int32_t* route, const float* dy, int64_t j, float* d0, float* d1) {
-    const int32_t k = route[j];
-    int32_t g;
-    std::memcpy(&g, dy + j, sizeof g);
-    d0[2 * j] = bits_to_float(g & mask_of(k == 0));
-    d0[2 * j + 1] = bits_to_float(g & mask_of(k == 1));
-    d1[2 * j] = bits_to_float(g & mask_of(k == 2));
-    d1[2 * j + 1] = bits_to_float(g & mask_of(k == 3));
-}
-
-// One plane of the backward. Add accumulates (+=) into an existing gradient (rare: a plain loop);
+// One plane of the backward. add accumulates (+=) into an existing gradient (rare: a plain loop);
 // otherwise every element of dx is assigned, the edges no window covers (odd H or W) included.
-template <bool Add>
 void relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t H, int64_t W, int64_t HO,
-                                  int64_t WO, float* dx) {
+                                  int64_t WO, float* dx, bool add) {
     int32_t k[kChunk];
     for (int64_t oh = 0; oh < HO; ++oh) {
         const uint8_t* ro = route + oh * WO;
         const float* d = dy + oh * WO;
         float* d0 = dx + 2 * oh * W;
         float* d1 = d0 + W;
-        if (Add) {
+        if (add) {
             for (int64_t ow = 0; ow < WO; ++ow) {
                 const int r = ro[ow];
                 if (r & kNoRoute) continue;
@@ -171,7 +175,7 @@ void relu_max_pool_plane_backward(const uint8_t* route, const float* dy, int64_t
         });
         if (W % 2) d0[W - 1] = d1[W - 1] = 0.f;   // the column no window covers
     }
-    if (!Add && H % 2) std::fill(dx + (H - 1) * W, dx + H * W, 0.f);   // the row no window covers
+    if (!add && H % 2) std::fill(dx + (H - 1) * W, dx + H * W, 0.f);   // the row no window covers
 }
 
 // The sum of a plane's routed dy: its share of the bias gradient (a flat loop over the plane)
@@ -182,7 +186,7 @@ float routed_sum(const uint8_t* route, const float* dy, int64_t P) {
     return s;
 }
 
-}  // namespace
+}  // namespace detail
 
 // y[n,c,oh,ow] = max over the k x k window.   dx[argmax] += dy
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
@@ -255,7 +259,7 @@ Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias) {
     uint8_t* pr = reinterpret_cast<uint8_t*>(route->data);
     parallel_for(N * C, [=](int64_t b, int64_t e) {
         for (int64_t t = b; t < e; ++t)
-            relu_max_pool_plane(px + t * H * W, W, HO, WO, pb ? pb[t % C] : 0.f, py + t * P, pr + t * P);
+            detail::relu_max_pool_plane(px + t * H * W, W, HO, WO, pb ? pb[t % C] : 0.f, py + t * P, pr + t * P);
     }, 4 * P);
     return record("relu_max_pool2x2", y, {x, bias}, [route, N, C, H, W, HO, WO](const float* dy, Grads& g) {
         const int64_t P = HO * WO;
@@ -269,9 +273,8 @@ Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias) {
         const bool add = dx.add;
         parallel_for(N * C, [=](int64_t b, int64_t e) {
             for (int64_t t = b; t < e; ++t) {
-                if (pd && add) relu_max_pool_plane_backward<true>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
-                else if (pd) relu_max_pool_plane_backward<false>(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W);
-                if (sums) sums[t] = routed_sum(pr + t * P, dy + t * P, P);
+                if (pd) detail::relu_max_pool_plane_backward(pr + t * P, dy + t * P, H, W, HO, WO, pd + t * H * W, add);
+                if (sums) sums[t] = detail::routed_sum(pr + t * P, dy + t * P, P);
             }
         }, 4 * P);
         if (db)

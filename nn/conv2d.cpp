@@ -28,7 +28,7 @@ Tensor Conv2d::forward(const Tensor& x) {
 Tensor Conv2d::forward_relu_max_pool2x2(const Tensor& x) {
     CT_CHECK(x.dim() == 4 && x.size(1) == in_channels,
              "Conv2d(" << in_channels << ", " << out_channels << "): input must be (N," << in_channels << ",H,W), got " << x.shape());
-    return relu_max_pool2x2(conv2d(x, weight, Tensor(), stride, padding), bias);
+    return conv2d_relu_max_pool2x2(x, weight, bias, stride, padding);
 }
 
 std::string Conv2d::extra_repr() const {
