@@ -267,7 +267,7 @@ Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias) {
         const Grads::Whole dx = g.get_whole(0);
         float* db = g.get(1);
         if (!dx.data && !db) return;
-        std::vector<float> routed(size_t(N * C));   // per plane, summed per channel below
+        std::vector<float> routed(db ? size_t(N * C) : 0);   // per plane, summed per channel below
         float* pd = dx.data;
         float* sums = db ? routed.data() : nullptr;
         const bool add = dx.add;
