@@ -28,6 +28,14 @@ float* Grads::get(size_t i) {
     return in->grad->storage->data;
 }
 
+Grads::Whole Grads::get_whole(size_t i) {
+    if (i >= inputs_.size() || !inputs_[i].defined() || !inputs_[i].requires_grad()) return {nullptr, false};
+    detail::TensorImpl* in = inputs_[i].impl();
+    if (in->grad) return {in->grad->storage->data, true};
+    in->grad = Tensor::empty(in->shape).impl_ptr();
+    return {in->grad->storage->data, false};
+}
+
 Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
     if (!g_grad_enabled) return out;
     bool any = false;

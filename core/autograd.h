@@ -18,6 +18,16 @@ public:
     // Buffer to accumulate (+=) the gradient of input i into, zero-initialised on first use;
     // nullptr when input i needs no gradient, so backward skips that work.
     float* get(size_t i);
+    // For a backward that writes every element of input i's gradient: the buffer, and add = false
+    // when it was just made (its contents undefined), so that the op assigns (=, a GEMM's beta 0)
+    // instead of adding and get()'s zero-fill pass is saved. Call it right before writing: an
+    // input listed twice then sees the written buffer the second time. {nullptr, false} when input
+    // i needs no gradient.
+    struct Whole {
+        float* data;
+        bool add;
+    };
+    Whole get_whole(size_t i);
 private:
     std::vector<Tensor>& inputs_;
 };

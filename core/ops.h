@@ -126,12 +126,19 @@ Tensor pairwise_sq_dist(const Tensor& a, const Tensor& b);
 // x:(N,C,H,W) w:(OUT,C,K,K) b:(OUT) or undefined -> (N,OUT,H',W'),  H' = (H + 2p - K)/s + 1
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b = Tensor(), int64_t stride = 1,
               int64_t padding = 0);
+// relu_max_pool2x2(conv2d(x, w), b): what nn::Sequential runs for Conv2d, ReLU, MaxPool2d(2). A first
+// layer (few input channels) pools each image while it is in cache; others run the two ops.
+Tensor conv2d_relu_max_pool2x2(const Tensor& x, const Tensor& w, const Tensor& b = Tensor(), int64_t stride = 1,
+                               int64_t padding = 0);
 
 // ---------------------------------------------------------------- pooling (ops_pool.cpp)
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0);  // stride 0 = kernel
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_size);   // (N,C,H,W) -> (N,C,S,S); H,W divisible by S
 Tensor global_avg_pool2d(const Tensor& x);                       // (N,C,H,W) -> (N,C)
+// x:(N,C,H,W) bias:(C) or undefined -> (N,C,H/2,W/2): max_pool2d(relu(x + bias[c]), 2) in one pass
+// each way, keeping a byte per output; what nn::Sequential runs for [Conv2d,] ReLU, MaxPool2d(2).
+Tensor relu_max_pool2x2(const Tensor& x, const Tensor& bias = Tensor());
 
 // ---------------------------------------------------------------- batch normalisation (ops_batch_norm.cpp)
 // x:(N,C) or (N,C,H,W); weight, bias:(C) (may be undefined); running stats:(C), updated in place

@@ -59,7 +59,7 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, F f, DA dfa, D
     });
 }
 
-// y = f(x).  Backward: dx += df(x, y, dy).
+// y = f(x).  Backward: dx += df(x, y, dy) (dx = when the gradient is fresh: no zero-fill pass).
 template <class F, class DF>
 Tensor unary(const char* name, const Tensor& x, F f, DF df) {
     check_defined(name, x);
@@ -70,11 +70,14 @@ Tensor unary(const char* name, const Tensor& x, F f, DF df) {
         for (int64_t i = s; i < e; ++i) py[i] = f(px[i]);
     });
     return record(name, y, {x}, [x, yd = y.detach(), df](const float* dy, Grads& g) {
-        float* gx = g.get(0);
-        if (!gx) return;
+        const Grads::Whole gx = g.get_whole(0);
+        if (!gx.data) return;
         const float *px = x.data(), *py = yd.data();
+        float* pg = gx.data;
+        const bool add = gx.add;
         parallel_for(x.numel(), [=](int64_t s, int64_t e) {
-            for (int64_t i = s; i < e; ++i) gx[i] += df(px[i], py[i], dy[i]);
+            if (add) for (int64_t i = s; i < e; ++i) pg[i] += df(px[i], py[i], dy[i]);
+            else for (int64_t i = s; i < e; ++i) pg[i] = df(px[i], py[i], dy[i]);   // a fresh gradient
         });
     });
 }

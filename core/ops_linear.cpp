@@ -81,9 +81,12 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         for (int64_t n = 0; n < N; ++n) std::copy(b.data(), b.data() + OUT, py + n * OUT);   // y = b
     gemm(NoTrans, Trans, N, OUT, IN, x.data(), w.data(), b.defined() ? 1.f : 0.f, py);     // y += x w^T
     return record("linear", y, {x, w, b}, [x, w, N, IN, OUT](const float* dy, Grads& g) {
-        if (float* dx = g.get(0)) gemm(NoTrans, NoTrans, N, IN, OUT, dy, w.data(), 1.f, dx);  // dx += dy w
-        if (float* dw = g.get(1)) gemm(Trans, NoTrans, OUT, IN, N, dy, x.data(), 1.f, dw);    // dw += dy^T x
-        if (float* db = g.get(2))                                                            // db += sum_n dy
+        // A fresh gradient takes the product with beta 0 (no zero-fill pass of ours before it)
+        const Grads::Whole dx = g.get_whole(0);
+        if (dx.data) gemm(NoTrans, NoTrans, N, IN, OUT, dy, w.data(), dx.add ? 1.f : 0.f, dx.data);  // dx += dy w
+        const Grads::Whole dw = g.get_whole(1);
+        if (dw.data) gemm(Trans, NoTrans, OUT, IN, N, dy, x.data(), dw.add ? 1.f : 0.f, dw.data);    // dw += dy^T x
+        if (float* db = g.get(2))                                                                  // db += sum_n dy
             for (int64_t n = 0; n < N; ++n)
                 for (int64_t o = 0; o < OUT; ++o) db[o] += dy[n * OUT + o];
     });

@@ -33,7 +33,10 @@ Tensor reshape(const Tensor& x, Shape shape) {
     Tensor y = alias_with_shape(x, shape);
     const int64_t n = x.numel();
     return record("reshape", y, {x}, [n](const float* dy, Grads& g) {
-        if (float* gx = g.get(0)) for (int64_t i = 0; i < n; ++i) gx[i] += dy[i];
+        const Grads::Whole gx = g.get_whole(0);
+        if (!gx.data) return;
+        if (!gx.add) std::memcpy(gx.data, dy, size_t(n) * sizeof(float));   // a fresh gradient: a copy
+        else for (int64_t i = 0; i < n; ++i) gx.data[i] += dy[i];
     });
 }
 

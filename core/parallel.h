@@ -1,7 +1,8 @@
 // OpenMP helpers for the outer loops of elementwise, reduction, im2col and pooling kernels.
 // Small loops stay serial (thread start-up costs more than the work). BLAS is never called from
 // inside these loops: the Makefile links OpenBLAS's OpenMP build, whose products already use the
-// same thread pool, and a nested call would run them on one thread.
+// same thread pool, and a nested call would run them on one thread (conv2d's per-image path for
+// thin first layers does that on purpose: core/ops_conv.cpp).
 #pragma once
 #include <cstdint>
 #ifdef _OPENMP

@@ -31,27 +31,44 @@ Neighbours neighbours(const std::vector<int64_t>& labels) {
     return nb;
 }
 
-// Counts every valid triplet into easy / semihard / hard; `keep` decides which are selected.
+// Counts every valid triplet into easy / semihard / hard; `keep` decides which are selected. The
+// counts run as a loop without a branch over each anchor's negatives, gathered once per anchor:
+// batch_hard_miner counts all of W2's 1.8M triplets (256 images, 8 classes) every step, and a
+// branch per triplet on random distances took 8% of the step.
 template <class Keep>
-TripletMining classify_triplets(const std::vector<float>& m, int64_t N, const std::vector<int64_t>& labels,
+TripletMining classify_triplets(const std::vector<float>& m, int64_t N, const Neighbours& nb,
                                 const Distance& distance, float margin, Keep keep) {
-    const Neighbours nb = neighbours(labels);
     TripletMining out;
-    for (int64_t a = 0; a < N; ++a)
-        for (int64_t p : nb.pos[size_t(a)])
-            for (int64_t n : nb.neg[size_t(a)]) {
-                const float ap = m[size_t(a * N + p)], an = m[size_t(a * N + n)];
-                const float tm = distance.is_similarity() ? ap - an : an - ap;
-                ++out.valid;
-                if (tm > margin) ++out.easy;
-                else if (tm > 0) ++out.semihard;
-                else ++out.hard;
-                if (keep(tm)) {
+    const bool similarity = distance.is_similarity();
+    std::vector<float> an;
+    for (int64_t a = 0; a < N; ++a) {
+        const auto& neg = nb.neg[size_t(a)];
+        an.resize(neg.size());
+        for (size_t k = 0; k < neg.size(); ++k) an[k] = m[size_t(a * N + neg[k])];
+        const float* pan = an.data();
+        const int64_t count = int64_t(an.size());
+        for (int64_t p : nb.pos[size_t(a)]) {
+            const float ap = m[size_t(a * N + p)];
+            int64_t easy = 0, semihard = 0;
+#pragma omp simd reduction(+ : easy, semihard)
+            for (int64_t k = 0; k < count; ++k) {
+                const float tm = similarity ? ap - pan[k] : pan[k] - ap;
+                const bool e = tm > margin;
+                easy += e;
+                semihard += !e && tm > 0;
+            }
+            out.valid += count;
+            out.easy += easy;
+            out.semihard += semihard;
+            out.hard += count - easy - semihard;
+            for (int64_t k = 0; k < count; ++k)
+                if (keep(similarity ? ap - pan[k] : pan[k] - ap)) {
                     out.triplets.anchors.push_back(a);
                     out.triplets.positives.push_back(p);
-                    out.triplets.negatives.push_back(n);
+                    out.triplets.negatives.push_back(neg[size_t(k)]);
                 }
-            }
+        }
+    }
     return out;
 }
 }  // namespace
@@ -144,7 +161,7 @@ TripletMining triplet_margin_miner(const Tensor& embeddings, const std::vector<i
     check_embeddings_labels("triplet_margin_miner", embeddings, labels);
     CT_CHECK(margin >= 0.f, "triplet_margin_miner: margin must be >= 0, got " << margin);
     const std::vector<float> m = value_matrix(embeddings, distance);
-    return classify_triplets(m, embeddings.size(0), labels, distance, margin, [type, margin](float tm) {
+    return classify_triplets(m, embeddings.size(0), neighbours(labels), distance, margin, [type, margin](float tm) {
         switch (type) {
             case TripletType::Easy: return tm > margin;
             case TripletType::All: return tm <= margin;
@@ -160,8 +177,8 @@ TripletMining batch_hard_miner(const Tensor& embeddings, const std::vector<int64
     check_embeddings_labels("batch_hard_miner", embeddings, labels);
     const int64_t N = embeddings.size(0);
     const std::vector<float> m = value_matrix(embeddings, distance);
-    TripletMining out = classify_triplets(m, N, labels, distance, margin, [](float) { return false; });
     const Neighbours nb = neighbours(labels);
+    TripletMining out = classify_triplets(m, N, nb, distance, margin, [](float) { return false; });
     for (int64_t a = 0; a < N; ++a) {
         const auto &pos = nb.pos[size_t(a)], &neg = nb.neg[size_t(a)];
         if (pos.empty() || neg.empty()) continue;   // no valid triplet for this anchor: dropped

@@ -25,6 +25,12 @@ Tensor Conv2d::forward(const Tensor& x) {
     return conv2d(x, weight, bias, stride, padding);
 }
 
+Tensor Conv2d::forward_relu_max_pool2x2(const Tensor& x) {
+    CT_CHECK(x.dim() == 4 && x.size(1) == in_channels,
+             "Conv2d(" << in_channels << ", " << out_channels << "): input must be (N," << in_channels << ",H,W), got " << x.shape());
+    return conv2d_relu_max_pool2x2(x, weight, bias, stride, padding);
+}
+
 std::string Conv2d::extra_repr() const {
     return std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=" +
            std::to_string(kernel_size) + ", stride=" + std::to_string(stride) + ", padding=" + std::to_string(padding) +

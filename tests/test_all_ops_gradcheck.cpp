@@ -174,6 +174,14 @@ const std::vector<Row> kRows = {
                    [](const Inputs& x) { const test::ScopedEnv p("CONTRAST_CONV", "winograd4x4"); return conv2d(x[0], x[1], x[2], 1, 1); },
                    0.1},
     {"max_pool2d", [](Generator& g) { return Inputs{distinct(g, {1, 2, 4, 5})}; },            [](const Inputs& x) { return max_pool2d(x[0], 2, 2, 1); }},
+    // a 1x1 conv of distinct values 0.05 apart: w*x + b lies >= 0.03 from relu's kink, and from any
+    // other value of its window, for every step of 0.01 in one input (the per-image path: N 2, C 1)
+    {"conv2d_relu_max_pool2x2", [](Generator& g) { return Inputs{distinct(g, {2, 1, 4, 4}), Tensor::from_vector({1.5f, -1.2f}, {2, 1, 1, 1}),
+                                                                 Tensor::from_vector({0.0375f, 0.03f})}; },
+                   [](const Inputs& x) { return conv2d_relu_max_pool2x2(x[0], x[1], x[2]); }},
+    // distinct values 0.05 apart and biases = 0.025 (mod 0.05): no x + b within 0.025 of relu's kink
+    {"relu_max_pool2x2", [](Generator& g) { return Inputs{distinct(g, {2, 2, 4, 5}), Tensor::from_vector({0.025f, -0.275f})}; },
+                   [](const Inputs& x) { return relu_max_pool2x2(x[0], x[1]); }},
     {"avg_pool2d", [](Generator& g) { return Inputs{randn(g, {1, 2, 4, 5})}; },               [](const Inputs& x) { return avg_pool2d(x[0], 2, 1); }},
     {"adaptive_avg_pool2d",[](Generator& g) { return Inputs{randn(g, {2, 1, 4, 4})}; },       [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 2); }},
     {"global_avg_pool2d",[](Generator& g) { return Inputs{randn(g, {2, 3, 2, 2})}; },         [](const Inputs& x) { return global_avg_pool2d(x[0]); }},

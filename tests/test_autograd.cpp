@@ -3,6 +3,7 @@
 // loop of 100 training steps of a small conv net keeps its live memory flat.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 
 #include "core/memory.h"
@@ -53,6 +54,30 @@ TEST_CASE("autograd: leaves accumulate across backward calls; zero_grad drops th
     CHECK(!w.grad().defined());
     sum(w * 5.f).backward();
     CHECK(w.grad().item() == 5.f);
+}
+
+TEST_CASE("autograd: a fresh gradient that an op overwrites whole (Grads::get_whole) never shows old memory") {
+    // reshape, relu and linear assign their inputs' fresh gradients (GEMM beta 0) instead of adding
+    // to a zero-filled buffer. Blocks of each gradient's size, full of NaN, are freed first so that
+    // the memory pool hands them out again: any element left unwritten would show.
+    Tensor x = Tensor::from_vector({1, -2, 0.5f, 3, -1, 2}, {2, 3}).requires_grad_();
+    Tensor w = Tensor::from_vector({1, 2, 3, -1, 0, 1}, {2, 3}).requires_grad_();
+    for (const Shape& s : {Shape{2, 3}, Shape{6}, Shape{2, 2}}) {
+        Tensor junk = Tensor::full(s, std::nanf(""));
+        Tensor junk2 = Tensor::full(s, std::nanf(""));
+    }
+    // L = sum(linear(relu(reshape(x)), w) * [1 2; 3 4]):  dL/dh = g w with g = [1 2; 3 4],
+    // dL/dx = dL/dh where x > 0 (relu), dL/dw = g^T relu(x)
+    Tensor h = relu(reshape(reshape(x, {6}), {2, 3}));
+    sum(linear(h, w) * Tensor::from_vector({1, 2, 3, 4}, {2, 2})).backward();
+    // g w = [1*1+2*-1, 1*2+2*0, 1*3+2*1; 3*1+4*-1, 3*2+4*0, 3*3+4*1] = [-1 2 5; -1 6 13]
+    CHECK(x.grad().to_vector() == std::vector<float>{-1, 0, 5, -1, 0, 13});
+    // relu(x) = [1 0 .5; 3 0 2]; g^T relu(x) = [1*1+3*3, 0, 1*.5+3*2; 2*1+4*3, 0, 2*.5+4*2]
+    CHECK(w.grad().to_vector() == std::vector<float>{10, 0, 6.5f, 14, 0, 9});
+    // a second backward adds to the existing gradients
+    sum(linear(relu(reshape(reshape(x, {6}), {2, 3})), w) * Tensor::from_vector({1, 2, 3, 4}, {2, 2})).backward();
+    CHECK(x.grad().to_vector() == std::vector<float>{-2, 0, 10, -2, 0, 26});
+    CHECK(w.grad().to_vector() == std::vector<float>{20, 0, 13, 28, 0, 18});
 }
 
 TEST_CASE("autograd: NoGradGuard and requires_grad") {

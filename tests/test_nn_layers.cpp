@@ -249,3 +249,38 @@ TEST_CASE("nn layers: Sequential runs BatchNorm2d + ReLU + MaxPool2d(2) as one f
     CHECK(dot.find("batch_norm_relu") != std::string::npos);
     CHECK(dot.find("max_pool2d") != std::string::npos);
 }
+
+TEST_CASE("nn layers: Sequential runs Conv2d + ReLU + MaxPool2d(2) and ReLU + MaxPool2d(2) fused") {
+    // E1's blocks: the conv adds no bias, relu_max_pool2x2 adds it and reduces its gradient
+    Generator gen(14);
+    auto conv = std::make_shared<Conv2d>(2, 3, 3, gen, 1, 1);
+    Sequential net{conv, std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2), std::make_shared<ReLU>(),
+                   std::make_shared<MaxPool2d>(2, 2)};
+    Tensor x = Tensor::randn({2, 2, 9, 8}, gen);
+    Tensor xa = x.clone().requires_grad_(), xb = x.clone().requires_grad_();
+    Tensor fused = net(xa);
+    const std::string dot = to_dot(fused);
+    CHECK(dot.find("relu_max_pool2x2") != std::string::npos);
+    CHECK(dot.find("\"relu\\n") == std::string::npos);   // no separate relu node is left
+    CHECK(dot.find("max_pool2d") == std::string::npos);
+    REQUIRE(fused.shape() == Shape{2, 3, 2, 2});
+    Tensor separate = max_pool2d(relu(max_pool2d(relu(conv2d(xb, conv->weight, conv->bias, 1, 1)), 2)), 2);
+    REQUIRE(separate.shape() == fused.shape());
+    for (int64_t i = 0; i < fused.numel(); ++i) CHECK(fused.data()[i] == doctest::Approx(separate.data()[i]).epsilon(1e-5));
+    Tensor dy = Tensor::randn(fused.shape(), gen);
+    fused.backward(dy);
+    const std::vector<float> dw_fused = conv->weight.grad().to_vector(), db_fused = conv->bias.grad().to_vector();
+    conv->zero_grad();
+    separate.backward(dy);
+    for (int64_t i = 0; i < x.numel(); ++i)
+        CHECK(xa.grad().data()[i] == doctest::Approx(xb.grad().data()[i]).epsilon(1e-5).scale(1e-6));
+    for (size_t i = 0; i < dw_fused.size(); ++i)
+        CHECK(dw_fused[i] == doctest::Approx(conv->weight.grad().data()[i]).epsilon(1e-5).scale(1e-6));
+    for (size_t i = 0; i < db_fused.size(); ++i)
+        CHECK(db_fused[i] == doctest::Approx(conv->bias.grad().data()[i]).epsilon(1e-5).scale(1e-6));
+    // without a graph the layers run one by one, and a conv output too small to pool runs unfused
+    CHECK(net.summary({2, 2, 9, 8}).find("MaxPool2d") != std::string::npos);
+    Sequential small{std::make_shared<Conv2d>(1, 1, 3, gen), std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2)};
+    CHECK_THROWS_WITH_AS(small(Tensor::ones({1, 1, 3, 3}).requires_grad_()),
+                         doctest::Contains("max_pool2d: kernel 2 larger than the input [1, 1, 1, 1]"), ShapeError);
+}

@@ -73,7 +73,10 @@ TEST_CASE("conv2d: against a direct double loop, forward and backward") {
         {2, 2, 3, 3, 3, 3, 3, 1, 0, true},    // kernel as large as the input: a 1x1 output
         {3, 2, 16, 16, 3, 3, 3, 1, 1, false}, // a 16x16 image, as E2's second stage
         {2, 3, 17, 16, 2, 3, 3, 1, 1, true},  // odd height, with a bias (its parallel sum)
+        {9, 1, 28, 28, 4, 5, 5, 1, 2, true},  // E1's first layer: one image per thread (per_image)
     };
+    // Batches of 2 or more with C*KH*KW <= 32 take the per-image path, batches of 1 and the test
+    // below the chunked one.
     uint64_t seed = 50;
     for (const Conv& g : cases) {
         INFO("N" << g.N << " C" << g.C << " H" << g.H << " W" << g.W << " OUT" << g.OUT << " K" << g.KH << "x" << g.KW
@@ -127,4 +130,37 @@ TEST_CASE("conv2d: errors") {
                          doctest::Contains("conv2d: bias [3] must be (4)"), ShapeError);
     CHECK_THROWS_WITH_AS(conv2d(Tensor::ones({1, 1, 3, 3}), Tensor::ones({1, 1, 3, 3}), Tensor(), 0, 0),
                          doctest::Contains("conv2d: stride 0 and padding 0 must be >= 1 and >= 0"), ShapeError);
+}
+
+TEST_CASE("conv2d_relu_max_pool2x2: the values and gradients of relu_max_pool2x2(conv2d(x, w), b)") {
+    struct Case { int64_t N, C, H, W, OUT, K, pad; bool bias; };
+    // per-image (pooled in cache): an odd conv output (the last column unused), no bias; 5x5 with
+    // C*K*K > 32 and a batch of 1 run the two ops
+    const std::vector<Case> cases{{3, 1, 10, 9, 4, 3, 1, true}, {4, 3, 8, 8, 2, 3, 1, false},
+                                  {2, 2, 8, 8, 3, 5, 2, true}, {1, 1, 6, 6, 2, 3, 1, true}};
+    Generator gen(72);
+    for (const Case& c : cases) {
+        INFO("N" << c.N << " C" << c.C << " " << c.H << "x" << c.W << " OUT" << c.OUT << " K" << c.K);
+        const Tensor x0 = Tensor::randn({c.N, c.C, c.H, c.W}, gen), w0 = Tensor::randn({c.OUT, c.C, c.K, c.K}, gen);
+        const Tensor b0 = c.bias ? Tensor::randn({c.OUT}, gen) : Tensor();
+        Tensor xa = x0.clone().requires_grad_(), wa = w0.clone().requires_grad_();
+        Tensor xb = x0.clone().requires_grad_(), wb = w0.clone().requires_grad_();
+        Tensor ba = c.bias ? b0.clone().requires_grad_() : Tensor(), bb = c.bias ? b0.clone().requires_grad_() : Tensor();
+        Tensor fused = conv2d_relu_max_pool2x2(xa, wa, ba, 1, c.pad);
+        Tensor composed = relu_max_pool2x2(conv2d(xb, wb, Tensor(), 1, c.pad), bb);
+        REQUIRE(fused.shape() == composed.shape());
+        const bool pooled_in_cache = c.N >= 2 && c.C * c.K * c.K <= 32;   // else relu_max_pool2x2 made it
+        CHECK((fused.grad_fn()->name == "conv2d_relu_max_pool2x2") == pooled_in_cache);
+        for (int64_t i = 0; i < fused.numel(); ++i) CHECK(fused.data()[i] == doctest::Approx(composed.data()[i]).epsilon(1e-6));
+        const Tensor dy = Tensor::randn(fused.shape(), gen);
+        fused.backward(dy);
+        composed.backward(dy);
+        auto same = [](const Tensor& a, const Tensor& b) {
+            REQUIRE(a.numel() == b.numel());
+            for (int64_t i = 0; i < a.numel(); ++i) CHECK(a.data()[i] == doctest::Approx(b.data()[i]).epsilon(1e-5).scale(1e-5));
+        };
+        same(xa.grad(), xb.grad());
+        same(wa.grad(), wb.grad());
+        if (c.bias) same(ba.grad(), bb.grad());
+    }
 }

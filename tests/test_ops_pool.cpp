@@ -1,7 +1,10 @@
 // Tests of pooling (core/ops_pool.cpp): max_pool2d (with padding, argmax routing), avg_pool2d,
-// adaptive_avg_pool2d and global_avg_pool2d. Hand values, gradient checks on inputs without ties
-// (a tie in a max window is a kink), error texts.
+// adaptive_avg_pool2d, global_avg_pool2d and the fused relu_max_pool2x2. Hand values, gradient
+// checks on inputs without ties (a tie in a max window is a kink), error texts.
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "core/gradcheck.h"
 #include "core/ops.h"
@@ -148,4 +151,78 @@ TEST_CASE("max_pool2d: the 2x2 stride-2 fast path matches a plain loop, ties and
                 want_dx[size_t(at)] += dy[size_t(o)];
             }
     for (size_t i = 0; i < v.size(); ++i) CHECK(x.grad().data()[i] == want_dx[i]);
+}
+
+TEST_CASE("relu_max_pool2x2: max_pool2d(relu(x + bias)) against a plain loop, ties, odd sizes, accumulation") {
+    // Values from {-2, ..., 2} and biases from {-1, 0, 0.5}: ties inside a window are common (the
+    // first maximum in row-major order must win), and so are windows whose relu is all 0 (no
+    // gradient at all). 7x9 planes drop a row and a column. All sums below are exact in float.
+    Generator g(12);
+    const int64_t N = 2, C = 3, H = 7, W = 9, HO = 3, WO = 4;
+    std::vector<float> v(size_t(N * C * H * W));
+    for (float& e : v) e = float(g.randint(5)) - 2.f;
+    const std::vector<float> bv = {-1.f, 0.f, 0.5f};
+    std::vector<float> dyv(size_t(N * C * HO * WO));
+    for (size_t i = 0; i < dyv.size(); ++i) dyv[i] = float(i + 1);
+    std::vector<float> want_y(dyv.size());
+    std::vector<double> want_dx(v.size(), 0.0), want_db(size_t(C), 0.0);
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t oh = 0; oh < HO; ++oh)
+                for (int64_t ow = 0; ow < WO; ++ow) {
+                    int64_t at = -1;
+                    double best = 0;
+                    for (int64_t i = 0; i < 2; ++i)
+                        for (int64_t j = 0; j < 2; ++j) {
+                            const int64_t k = ((n * C + c) * H + 2 * oh + i) * W + 2 * ow + j;
+                            const double r = std::max(double(v[size_t(k)]) + bv[size_t(c)], 0.0);
+                            if (at < 0 || r > best) { at = k; best = r; }
+                        }
+                    const int64_t o = ((n * C + c) * HO + oh) * WO + ow;
+                    want_y[size_t(o)] = float(best);
+                    if (best > 0) {   // the relu passes the maximum's gradient, and only then
+                        want_dx[size_t(at)] += dyv[size_t(o)];
+                        want_db[size_t(c)] += dyv[size_t(o)];
+                    }
+                }
+    Tensor x = Tensor::from_vector(v, {N, C, H, W}).requires_grad_();
+    Tensor b = Tensor::from_vector(bv).requires_grad_();
+    const Tensor dy = Tensor::from_vector(dyv, {N, C, HO, WO});
+    {   // a freed block of the gradient's size, full of NaN: a fresh gradient must overwrite it all
+        Tensor junk = Tensor::full({N, C, H, W}, std::nanf(""));
+    }
+    Tensor y = relu_max_pool2x2(x, b);
+    REQUIRE(y.shape() == Shape{N, C, HO, WO});
+    CHECK(y.to_vector() == want_y);
+    y.backward(dy);
+    for (size_t i = 0; i < v.size(); ++i) CHECK(x.grad().data()[i] == want_dx[i]);
+    for (size_t c = 0; c < bv.size(); ++c) CHECK(b.grad().data()[c] == want_db[c]);
+    // a second backward without zero_grad adds to both gradients
+    relu_max_pool2x2(x, b).backward(dy);
+    for (size_t i = 0; i < v.size(); ++i) CHECK(x.grad().data()[i] == 2 * want_dx[i]);
+    for (size_t c = 0; c < bv.size(); ++c) CHECK(b.grad().data()[c] == 2 * want_db[c]);
+    SUBCASE("without a bias, and with only the bias needing a gradient") {
+        Tensor xa = Tensor::from_vector(v, {N, C, H, W}).requires_grad_();
+        Tensor ya = relu_max_pool2x2(xa);
+        Tensor yb = max_pool2d(relu(Tensor::from_vector(v, {N, C, H, W})), 2);
+        CHECK(ya.to_vector() == yb.to_vector());
+        Tensor bb = Tensor::from_vector(bv).requires_grad_();
+        relu_max_pool2x2(Tensor::from_vector(v, {N, C, H, W}), bb).backward(dy);
+        for (size_t c = 0; c < bv.size(); ++c) CHECK(bb.grad().data()[c] == want_db[c]);
+    }
+    SUBCASE("errors") {
+        CHECK_THROWS_WITH_AS(relu_max_pool2x2(Tensor::ones({2, 3, 1, 4})),
+                             doctest::Contains("relu_max_pool2x2: x must be (N,C,H,W) with H, W >= 2, got [2, 3, 1, 4]"),
+                             ShapeError);
+        CHECK_THROWS_WITH_AS(relu_max_pool2x2(Tensor::ones({2, 3, 4, 4}), Tensor::ones({2})),
+                             doctest::Contains("relu_max_pool2x2: bias [2] must be (3) for x [2, 3, 4, 4]"), ShapeError);
+    }
+}
+
+TEST_CASE("relu_max_pool2x2: gradient check on distinct values, with and without a bias") {
+    Generator g(81);
+    // values 0.05 apart, biases = 0.025 (mod 0.05): no sum x + b lies within 0.025 of relu's kink
+    Tensor x = distinct({2, 3, 4, 5}, g), b = Tensor::from_vector({0.025f, -0.325f, 0.475f});
+    check_grad([](const std::vector<Tensor>& in) { return relu_max_pool2x2(in[0], in[1]); }, {x, b});
+    check_grad([](const std::vector<Tensor>& in) { return relu_max_pool2x2(in[0] + 0.025f); }, {x});
 }
