@@ -8,19 +8,19 @@
 #   compare: the self-supervised methods (SimCLR, MoCo v2, BYOL, SimSiam, Barlow Twins, VICReg) with
 #            SupCon and cross-entropy as labelled references, on one encoder (E2 w=32) and budget
 #            (COMPARE_EPOCHS, 3; COMPARE_THREADS, 2), and their bar chart runs/cifar10-methods-<N>ep.png
-#   proxy: triplet semi-hard, ProxyAnchor (alpha 32, the paper's, and 16) and ArcFace on each of PROXY_DATA ("mnist fashion-mnist";
-#          Fashion-MNIST from Debian's dataset-fashion-mnist) with the CLI's defaults, after each of
-#          PROXY_EPOCHS ("1 5") epochs, and their bar charts runs/proxy-<data>-<N>ep.png
+#   proxy: triplet semi-hard, ProxyAnchor (alpha 32, the paper's, and 16) and ArcFace on each of
+#          PROXY_DATA ("mnist fashion-mnist"; Fashion-MNIST from Debian's dataset-fashion-mnist) with
+#          the CLI's defaults, after each of PROXY_EPOCHS ("1 5") epochs, and their bar charts runs/proxy-<data>-<N>ep.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/contrast >/dev/null
 B=build/contrast
 what=${1:-all}
-LAUNCH=""   # a launcher for train, e.g. mpirun
+LAUNCH=""   # what train runs under (mpirun for simclr-2h)
 
 run() {
     local name=$1; shift
-    echo "== $name: contrast train $* (log: runs/$name.log)"
+    echo "== $name: $LAUNCH contrast train $* (log: runs/$name.log)"
     mkdir -p runs
     /usr/bin/time -f "wall %e s" $LAUNCH $B train "$@" --out "runs/$name" --overwrite > "runs/$name.log" 2>&1
     $B eval "runs/$name" --checkpoint last >> "runs/$name.log" 2>&1
@@ -41,11 +41,9 @@ if [ "$what" = simclr ] || [ "$what" = all ]; then
 fi
 if [ "$what" = simclr-2h ]; then
     # two 1-thread ranks ran 1.12x the images/s of one 2-thread process (626 against 558, paired, 75 s each)
-    export OMPI_MCA_plm_rsh_agent=false
-    LAUNCH="mpirun --allow-run-as-root --bind-to none --mca btl self,vader -np 2"
-    run simclr-cifar10-2h --method simclr --data cifar10 --threads 1 --temperature 0.2 --batch-size 128 --lr 0.06 \
-        --epochs "${SIMCLR_2H_EPOCHS:-38}"
-    LAUNCH=""
+    OMPI_MCA_plm_rsh_agent=false LAUNCH="mpirun --allow-run-as-root --bind-to none --mca btl self,vader -np 2" \
+        run simclr-cifar10-2h --method simclr --data cifar10 --threads 1 --temperature 0.2 --batch-size 128 \
+        --lr 0.06 --epochs "${SIMCLR_2H_EPOCHS:-38}"
 fi
 if [ "$what" = compare ] || [ "$what" = all ]; then
     methods="simclr moco byol simsiam barlow vicreg supcon classifier"
