@@ -108,9 +108,9 @@ Transform normalize(std::vector<float> mean, std::vector<float> std) {
 
 std::vector<Transform> two_views(Transform t) { return {t, t}; }
 
-Transform simclr_augment(int64_t size, float strength) {
+Transform simclr_augment(int64_t size, float strength, float min_crop_area) {
     const float s = strength;   // SimCLR's colour strength: jitter (0.8s, 0.8s, 0.8s, 0.2s)
-    return compose({random_resized_crop(size), random_horizontal_flip(0.5f),
+    return compose({random_resized_crop(size, {min_crop_area, 1.f}), random_horizontal_flip(0.5f),
                     random_apply(color_jitter(0.8f * s, 0.8f * s, 0.8f * s, 0.2f * s), 0.8f),
                     random_grayscale(0.2f)});
 }

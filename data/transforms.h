@@ -65,8 +65,9 @@ Transform random_erasing(float p = 0.5f, std::pair<float, float> scale = {0.02f,
 std::vector<Transform> two_views(Transform t);
 // SimCLR's pipeline (Chen et al. 2020): random resized crop, flip, colour jitter with p = 0.8,
 // grayscale p = 0.2. `strength` is SimCLR's colour strength s: jitter (0.8s, 0.8s, 0.8s, 0.2s);
-// the default 0.5 is their CIFAR-10 setting, (0.4, 0.4, 0.4, 0.1).
-Transform simclr_augment(int64_t size, float strength = 0.5f);
+// the default 0.5 is their CIFAR-10 setting, (0.4, 0.4, 0.4, 0.1). The crop keeps between
+// `min_crop_area` and all of the image: SimCLR's 0.08; MoCo's CIFAR recipes use 0.2.
+Transform simclr_augment(int64_t size, float strength = 0.5f, float min_crop_area = 0.08f);
 // MNIST: small shifts and rotations that keep digits readable.
 Transform mnist_augment(float degrees = 10.f, float shift = 0.1f);
 

@@ -214,13 +214,17 @@ TEST_CASE("cli ssl: bad settings name the flag and the valid range") {
     CHECK(flag_error("ema", "-0.1") == "must be >= 0, got -0.1");
     CHECK(flag_error("barlow_lambda", "-1") == "must be >= 0, got -1");
     CHECK(flag_error("vicreg_variance", "x") == "expected a number, got 'x'");
+    CHECK(flag_error("crop_scale", "0") == "must be >= 0.01, got 0");
+    CHECK(flag_error("crop_scale", "1.5") == "must be at most 1, got 1.5");
     // a config.json written before these fields existed loads with their defaults
     nlohmann::json old = to_json(defaults_for("simclr", "cifar10"));
-    for (const char* f : {"queue_size", "ema", "barlow_lambda", "vicreg_invariance", "vicreg_variance", "vicreg_covariance"})
+    for (const char* f : {"queue_size", "ema", "barlow_lambda", "vicreg_invariance", "vicreg_variance", "vicreg_covariance",
+                          "crop_scale"})
         CHECK(old.erase(f) == 1);
     const RunConfig loaded = from_json(old, "old/config.json");
     CHECK(loaded.queue_size == 4096);
     CHECK(loaded.vicreg_covariance == 1.f);
+    CHECK(loaded.crop_scale == 0.08f);
     old["queue_size"] = 0;
     CHECK_THROWS_WITH_AS(from_json(old, "old/config.json"),
                          doctest::Contains("old/config.json: field \"queue_size\" must be >= 1, got 0"), IoError);

@@ -217,3 +217,32 @@ TEST_CASE("transforms: compose, random_apply and the SimCLR pipeline") {
     CHECK_THROWS_WITH_AS(tf::random_apply(aug, 1.5f), doctest::Contains("random_apply: probability p must be in [0, 1], got 1.5"),
                          ct::ValueError);
 }
+
+TEST_CASE("transforms: the SimCLR pipeline's smallest crop area") {
+    // No colour jitter: what is left is the crop, the flip and grayscale. A smallest crop area of 1
+    // keeps the whole image, so every view is the image, its mirror, or a gray copy of either;
+    // SimCLR's 0.08 zooms in, and views stop matching those four.
+    const ct::Tensor img = random_image(3, 32, 32, 11);
+    std::vector<ct::Tensor> whole{img, tf::hflip(img.clone())};
+    whole.push_back(tf::rgb_to_grayscale(whole[0], 3));
+    whole.push_back(tf::rgb_to_grayscale(whole[1], 3));
+    auto is_whole_image = [&](const ct::Tensor& view) {
+        const std::vector<float> v = view.to_vector();
+        for (const ct::Tensor& w : whole) {
+            const std::vector<float> u = w.to_vector();
+            bool same = true;
+            for (size_t i = 0; i < v.size() && same; ++i) same = std::abs(v[i] - u[i]) <= 1e-5f;
+            if (same) return true;
+        }
+        return false;
+    };
+    ct::Generator gen(21);
+    const ct::Transform no_zoom = tf::simclr_augment(32, 0.f, 1.f), simclr = tf::simclr_augment(32, 0.f);
+    int zoomed = 0;
+    for (int i = 0; i < 30; ++i) {
+        CHECK(is_whole_image(no_zoom(img.clone(), gen)));
+        zoomed += !is_whole_image(simclr(img.clone(), gen));
+    }
+    CHECK(zoomed >= 25);
+    CHECK_THROWS_WITH_AS(tf::simclr_augment(32, 0.5f, 0.f), doctest::Contains("scale (0, 1)"), ct::ValueError);
+}

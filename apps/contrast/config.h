@@ -34,6 +34,7 @@ struct RunConfig {
     std::string miner = "semihard";      // all | hard | semihard | easy | batch-hard | batch-all
     int64_t pk_classes = 8, pk_samples = 32;
     float color_strength = 0.5f;         // SimCLR colour-jitter strength on 3-channel data
+    float crop_scale = 0.08f;            // smallest crop area of the strong views on 3-channel data
     bool augment = true;                 // siamese/triplet/classifier: mild augmentation
     int64_t train_limit = 0;             // > 0: use only N training images, evenly spaced (smoke tests)
     int64_t test_limit = 0;              // > 0: evaluate on N test images, evenly spaced

@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
     augment_cmd->add_option("--method", aug_method, "whose augmentation")->check(field_check(config_field("method")));
     augment_cmd->add_option("--color-strength", aug_given.color_strength, "SimCLR colour strength")
         ->check(field_check(config_field("color_strength")));
+    augment_cmd->add_option("--crop-scale", aug_given.crop_scale, "smallest crop area, as a share of the image")
+        ->check(field_check(config_field("crop_scale")));
     augment_cmd->add_option("--images", grid_images, "images (rows)")->check(CLI::Range(1, 64));
     augment_cmd->add_option("--views", grid_views, "views per image (columns)")->check(CLI::Range(1, 32));
     augment_cmd->add_option("--seed", aug_given.seed, "seed")->check(field_check(config_field("seed")));
@@ -201,6 +203,7 @@ int main(int argc, char** argv) {
             c.data_dir = aug_given.data_dir;
             c.seed = aug_given.seed;
             if (augment_cmd->count("--color-strength")) c.color_strength = aug_given.color_strength;
+            if (augment_cmd->count("--crop-scale")) c.crop_scale = aug_given.crop_scale;
             return augment_grid(c, grid_images, grid_views, grid_out);
         }
     } catch (const std::exception& e) {

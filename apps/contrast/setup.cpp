@@ -51,7 +51,7 @@ std::vector<Transform> two_strong_views(const RunConfig& c, const RunData& d) {
     const Transform aug = d.train.channels == 1
                               ? transforms::compose({transforms::random_resized_crop(d.train.height, {0.3f, 1.f}),
                                                      transforms::random_affine(10.f)})
-                              : transforms::simclr_augment(d.train.height, c.color_strength);
+                              : transforms::simclr_augment(d.train.height, c.color_strength, c.crop_scale);
     return transforms::two_views(transforms::compose({aug, norm}));
 }
 
