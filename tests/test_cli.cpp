@@ -293,6 +293,10 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     r = run("train --method simclr --ema 0.9 --out /tmp/contrast_cli_unused");
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("--ema applies to --method moco|byol only, not simclr") != std::string::npos);
+    r = run("train --method triplet --crop-scale 0.2 --out /tmp/contrast_cli_unused");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--crop-scale applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not triplet") !=
+          std::string::npos);
 
     r = run("train --method barlow --batch-size 1 --out /tmp/contrast_cli_unused");
     CHECK(r.exit_code != 0);

@@ -148,10 +148,12 @@ const std::vector<Field>& config_fields() {
         in(row("pk_classes", "", "P of --pk P,K: classes per triplet batch", &RunConfig::pk_classes), 2, 4096),
         in(row("pk_samples", "", "K of --pk P,K: samples per class", &RunConfig::pk_samples), 2, 4096),
         in(row("color_strength", "--color-strength", "SimCLR colour-jitter strength", &RunConfig::color_strength), 0, 1),
-        shown(optional_in_json(in(row("crop_scale", "--crop-scale",
-                                      "smallest area of the strong views' random crop, as a share of the image "
-                                      "(3-channel data)", &RunConfig::crop_scale), 0.01, 1)),
-              "training", [](const RunConfig& c) { return c.crop_scale != RunConfig{}.crop_scale; }),
+        // the methods whose views are two_strong_views (setup.h)
+        only_for({"simclr", "supcon", "moco", "byol", "simsiam", "barlow", "vicreg"},
+                 shown(optional_in_json(in(row("crop_scale", "--crop-scale",
+                                               "smallest area of the strong views' random crop, as a share of the "
+                                               "image (3-channel data)", &RunConfig::crop_scale), 0.01, 1)),
+                       "training", [](const RunConfig& c) { return c.crop_scale != RunConfig{}.crop_scale; })),
         row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier", &RunConfig::augment),
         shown(optional_in_json(in(row("train_limit", "--train-limit", "use only N training images, evenly spaced",
                                       &RunConfig::train_limit), 0, 1e9)), "run",
