@@ -297,6 +297,14 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     CHECK(r.exit_code != 0);
     CHECK(r.output.find("--crop-scale applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not triplet") !=
           std::string::npos);
+    r = run("train --method siamese --color-strength 0.3 --out /tmp/contrast_cli_unused");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--color-strength applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, "
+                        "not siamese") != std::string::npos);
+    r = run("train --method simclr --no-augment --out /tmp/contrast_cli_unused");
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("--no-augment applies to --method siamese|triplet|classifier|proxy only, not simclr") !=
+          std::string::npos);
 
     r = run("train --method barlow --batch-size 1 --out /tmp/contrast_cli_unused");
     CHECK(r.exit_code != 0);

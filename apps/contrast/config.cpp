@@ -118,6 +118,8 @@ bool is_text(const RunConfig& c) { return find_method(c.method).text() != nullpt
 // The one declaration of every setting. Upper bounds keep a typo from asking for terabytes or
 // training forever; they sit far above anything a CPU run uses.
 const std::vector<Field>& config_fields() {
+    static const std::vector<std::string> strong_view_methods{"simclr", "supcon", "moco", "byol",
+                                                              "simsiam", "barlow", "vicreg"};
     static const std::vector<Field> table{
         one_of(row("method", "--method", "what to learn", &RunConfig::method), methods),
         nonempty(row("data", "--data", "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|stsb|DIR (an image folder)",
@@ -147,14 +149,19 @@ const std::vector<Field>& config_fields() {
         one_of(row("miner", "--miner", "triplet mining", &RunConfig::miner), miners),
         in(row("pk_classes", "", "P of --pk P,K: classes per triplet batch", &RunConfig::pk_classes), 2, 4096),
         in(row("pk_samples", "", "K of --pk P,K: samples per class", &RunConfig::pk_samples), 2, 4096),
-        in(row("color_strength", "--color-strength", "SimCLR colour-jitter strength", &RunConfig::color_strength), 0, 1),
         // the methods whose views are two_strong_views (setup.h)
-        only_for({"simclr", "supcon", "moco", "byol", "simsiam", "barlow", "vicreg"},
+        only_for(strong_view_methods,
+                 in(row("color_strength", "--color-strength", "SimCLR colour-jitter strength", &RunConfig::color_strength),
+                    0, 1)),
+        only_for(strong_view_methods,
                  shown(optional_in_json(in(row("crop_scale", "--crop-scale",
                                                "smallest area of the strong views' random crop, as a share of the "
                                                "image (3-channel data)", &RunConfig::crop_scale), 0.01, 1)),
                        "training", [](const RunConfig& c) { return c.crop_scale != RunConfig{}.crop_scale; })),
-        row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier", &RunConfig::augment),
+        // the methods whose views are mild_views (setup.h)
+        only_for({"siamese", "triplet", "classifier", "proxy"},
+                 row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier / proxy",
+                     &RunConfig::augment)),
         shown(optional_in_json(in(row("train_limit", "--train-limit", "use only N training images, evenly spaced",
                                       &RunConfig::train_limit), 0, 1e9)), "run",
               [](const RunConfig& c) { return c.train_limit > 0; }),
