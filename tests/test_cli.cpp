@@ -287,24 +287,23 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
     CHECK(r.output.find("--queue-size: must be >= 1, got 0") != std::string::npos);
 
     // a method-specific flag given to another method is named, with the methods that read it
-    r = run("train --method triplet --loss arcface --out /tmp/contrast_cli_unused");
-    CHECK(r.exit_code != 0);
-    CHECK(r.output.find("--loss applies to --method proxy only, not triplet") != std::string::npos);
-    r = run("train --method simclr --ema 0.9 --out /tmp/contrast_cli_unused");
-    CHECK(r.exit_code != 0);
-    CHECK(r.output.find("--ema applies to --method moco|byol only, not simclr") != std::string::npos);
-    r = run("train --method triplet --crop-scale 0.2 --out /tmp/contrast_cli_unused");
-    CHECK(r.exit_code != 0);
-    CHECK(r.output.find("--crop-scale applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not triplet") !=
-          std::string::npos);
-    r = run("train --method siamese --color-strength 0.3 --out /tmp/contrast_cli_unused");
-    CHECK(r.exit_code != 0);
-    CHECK(r.output.find("--color-strength applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, "
-                        "not siamese") != std::string::npos);
-    r = run("train --method simclr --no-augment --out /tmp/contrast_cli_unused");
-    CHECK(r.exit_code != 0);
-    CHECK(r.output.find("--no-augment applies to --method siamese|triplet|classifier|proxy only, not simclr") !=
-          std::string::npos);
+    struct Misplaced { const char* args; const char* message; };
+    const Misplaced misplaced[] = {
+        {"--method triplet --loss arcface", "--loss applies to --method proxy only, not triplet"},
+        {"--method simclr --ema 0.9", "--ema applies to --method moco|byol only, not simclr"},
+        {"--method triplet --crop-scale 0.2",
+         "--crop-scale applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not triplet"},
+        {"--method siamese --color-strength 0.3",
+         "--color-strength applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not siamese"},
+        {"--method simclr --no-augment", "--no-augment applies to --method siamese|triplet|classifier|proxy only, not simclr"},
+    };
+    for (const Misplaced& m : misplaced) {
+        CAPTURE(m.args);
+        r = run(std::string("train --out /tmp/contrast_cli_unused ") + m.args);
+        INFO(r.output);
+        CHECK(r.exit_code != 0);
+        CHECK(r.output.find(m.message) != std::string::npos);
+    }
 
     r = run("train --method barlow --batch-size 1 --out /tmp/contrast_cli_unused");
     CHECK(r.exit_code != 0);
