@@ -296,6 +296,7 @@ TEST_CASE("cli: bad flags name the valid choices and fail") {
         {"--method siamese --color-strength 0.3",
          "--color-strength applies to --method simclr|supcon|moco|byol|simsiam|barlow|vicreg only, not siamese"},
         {"--method simclr --no-augment", "--no-augment applies to --method siamese|triplet|classifier|proxy only, not simclr"},
+        {"--method byol --projector-bn", "--projector-bn applies to --method simclr|supcon|moco only, not byol"},
     };
     for (const Misplaced& m : misplaced) {
         CAPTURE(m.args);

@@ -72,6 +72,34 @@ TEST_CASE("cli config: every method's defaults are valid settings and survive co
     CHECK(defaults_for("siamese", "cifar10").model == "e2");
 }
 
+TEST_CASE("cli config: --projector-hidden and --projector-bn shape the head of SimCLR, SupCon and MoCo") {
+    Dataset train;   // the encoder is sized from the image shape alone
+    train.channels = 3, train.height = 32, train.width = 32;
+    train.classes = {"a", "b"};
+    auto head_shapes = [&](const RunConfig& c) {
+        Generator gen(0);
+        const Model m = find_method(c.method).model(c, train, gen);
+        REQUIRE(m.with_head);
+        std::vector<std::pair<std::string, Shape>> shapes;
+        for (const auto& [name, t] : m.with_head->head->named_parameters()) shapes.push_back({name, t.shape()});
+        return shapes;
+    };
+    using Shapes = std::vector<std::pair<std::string, Shape>>;
+    for (const char* method : {"simclr", "supcon", "moco"}) {
+        CAPTURE(method);
+        RunConfig c = defaults_for(method, "cifar10");
+        c.width = 4;   // E2 w=4 ends in 4w = 16 features
+        c.embedding_dim = 8;
+        // the default: Linear(16,16), ReLU, Linear(16,8), both with biases
+        CHECK(head_shapes(c) == Shapes{{"0.weight", {16, 16}}, {"0.bias", {16}}, {"2.weight", {8, 16}}, {"2.bias", {8}}});
+        // lightly's SimCLR head: Linear(16,32) without bias (BatchNorm's shift replaces it), BatchNorm1d(32), ReLU, Linear(32,8)
+        c.projector_hidden = 32;
+        c.projector_bn = true;
+        CHECK(head_shapes(c) == Shapes{{"0.weight", {32, 16}}, {"1.weight", {32}}, {"1.bias", {32}},
+                                       {"3.weight", {8, 32}}, {"3.bias", {8}}});
+    }
+}
+
 TEST_CASE("cli config: flags are checked against the field table, upper bounds included") {
     CHECK(flag_error("epochs", "0") == "must be > 0, got 0");
     CHECK(flag_error("epochs", "99999999999999999999") == "must be at most 100000, got 99999999999999999999");
@@ -91,6 +119,7 @@ TEST_CASE("cli config: flags are checked against the field table, upper bounds i
     CHECK(flag_error("out", "") == "must not be empty");
     CHECK(flag_error("batch_size", "65536") == "");
     CHECK(flag_error("queue_size", "300000") == "must be at most 262144, got 300000");   // digits, not 262144 as 2.62e+05
+    CHECK(flag_error("projector_hidden", "-1") == "must be >= 0, got -1");
 
     RunConfig c;
     CHECK_THROWS_WITH_AS(set_pk(c, "8"), doctest::Contains("--pk 8: expected P,K"), ValueError);

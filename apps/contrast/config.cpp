@@ -158,6 +158,18 @@ const std::vector<Field>& config_fields() {
                                                "smallest area of the strong views' random crop, as a share of the "
                                                "image (3-channel data)", &RunConfig::crop_scale), 0.01, 1)),
                        "training", [](const RunConfig& c) { return c.crop_scale != RunConfig{}.crop_scale; })),
+        // the methods whose model is SimCLR's encoder + projector (method_simclr.cpp)
+        only_for({"simclr", "supcon", "moco"},
+                 shown(optional_in_json(in(row("projector_hidden", "--projector-hidden",
+                                               "simclr / supcon / moco: width of the projector's hidden layer "
+                                               "(0: the encoder's feature width)", &RunConfig::projector_hidden),
+                                           0, 65536)),
+                       "model", [](const RunConfig& c) { return c.projector_hidden != 0; })),
+        only_for({"simclr", "supcon", "moco"},
+                 shown(optional_in_json(row("projector_bn", "--projector-bn",
+                                            "simclr / supcon / moco: BatchNorm after the projector's hidden layer "
+                                            "(lightly's SimCLR head)", &RunConfig::projector_bn)),
+                       "model", [](const RunConfig& c) { return c.projector_bn; })),
         // the methods whose views are mild_views (setup.h)
         only_for({"siamese", "triplet", "classifier", "proxy"},
                  row("augment", "--no-augment", "no augmentation for siamese / triplet / classifier / proxy",

@@ -84,9 +84,7 @@ public:
     }
     std::vector<Transform> views(const RunConfig& c, const RunData& d) const override { return two_strong_views(c, d); }
     Model model(const RunConfig& c, const Dataset& train, Generator& gen) const override {
-        return make_encoder_with_head(c, train, gen, [&](int64_t features) -> nn::ModulePtr {
-            return nn::make_projection_head(features, features, c.embedding_dim, gen);
-        });
+        return find_method("simclr").model(c, train, gen);   // MoCo v2's MLP head is SimCLR's
     }
     std::unique_ptr<Objective> objective(const RunConfig& c, const Model& m, const Dataset& train) const override {
         Generator gen(c.seed + 1);

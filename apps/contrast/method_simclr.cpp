@@ -46,10 +46,12 @@ public:
         return os.str();
     }
     std::vector<Transform> views(const RunConfig& c, const RunData& d) const override { return two_strong_views(c, d); }
-    // Encoder + MLP projector (features -> features -> embedding_dim).
+    // Encoder + MLP projector (features -> hidden -> embedding_dim). The hidden layer is the
+    // features' width and has no BatchNorm unless --projector-hidden / --projector-bn say otherwise.
     Model model(const RunConfig& c, const Dataset& train, Generator& gen) const override {
         return make_encoder_with_head(c, train, gen, [&](int64_t features) -> nn::ModulePtr {
-            return nn::make_projection_head(features, features, c.embedding_dim, gen);
+            const int64_t hidden = c.projector_hidden > 0 ? c.projector_hidden : features;
+            return nn::make_projection_head(features, hidden, c.embedding_dim, gen, 2, c.projector_bn);
         });
     }
     std::unique_ptr<Objective> objective(const RunConfig& c, const Model&, const Dataset&) const override {
