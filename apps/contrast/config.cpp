@@ -120,6 +120,7 @@ bool is_text(const RunConfig& c) { return find_method(c.method).text() != nullpt
 const std::vector<Field>& config_fields() {
     static const std::vector<std::string> strong_view_methods{"simclr", "supcon", "moco", "byol",
                                                               "simsiam", "barlow", "vicreg"};
+    static const std::vector<std::string> simclr_model_methods{"simclr", "supcon", "moco"};
     static const std::vector<Field> table{
         one_of(row("method", "--method", "what to learn", &RunConfig::method), methods),
         nonempty(row("data", "--data", "mnist|mnist-sample|fashion-mnist|cifar10|cifar100|stsb|DIR (an image folder)",
@@ -159,13 +160,13 @@ const std::vector<Field>& config_fields() {
                                                "image (3-channel data)", &RunConfig::crop_scale), 0.01, 1)),
                        "training", [](const RunConfig& c) { return c.crop_scale != RunConfig{}.crop_scale; })),
         // the methods whose model is SimCLR's encoder + projector (method_simclr.cpp)
-        only_for({"simclr", "supcon", "moco"},
+        only_for(simclr_model_methods,
                  shown(optional_in_json(in(row("projector_hidden", "--projector-hidden",
                                                "simclr / supcon / moco: width of the projector's hidden layer "
                                                "(0: the encoder's feature width)", &RunConfig::projector_hidden),
                                            0, 65536)),
                        "model", [](const RunConfig& c) { return c.projector_hidden != 0; })),
-        only_for({"simclr", "supcon", "moco"},
+        only_for(simclr_model_methods,
                  shown(optional_in_json(row("projector_bn", "--projector-bn",
                                             "simclr / supcon / moco: BatchNorm after the projector's hidden layer "
                                             "(lightly's SimCLR head)", &RunConfig::projector_bn)),

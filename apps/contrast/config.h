@@ -37,7 +37,7 @@ struct RunConfig {
     float crop_scale = 0.08f;            // smallest crop area of the strong views on 3-channel data
     int64_t projector_hidden = 0;        // simclr/supcon/moco: hidden width of the projector (0: the features')
     bool projector_bn = false;           // simclr/supcon/moco: BatchNorm after the projector's hidden Linear
-    bool augment = true;                 // siamese/triplet/classifier: mild augmentation
+    bool augment = true;                 // siamese/triplet/classifier/proxy: mild augmentation
     int64_t train_limit = 0;             // > 0: use only N training images, evenly spaced (smoke tests)
     int64_t test_limit = 0;              // > 0: evaluate on N test images, evenly spaced
     int threads = 2;
