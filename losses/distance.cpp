@@ -1,4 +1,5 @@
-// Distances and similarities, composed from core ops (no hand-written backward). See distance.h.
+// Distances and similarities, composed from core ops; the one hand-written backward is
+// replace_entries (below), which sets the self matrices' diagonals in one pass. See distance.h.
 #include "losses/distance.h"
 
 #include <algorithm>
